@@ -1,0 +1,18 @@
+# The production image: one image for web (daphne), the Celery worker and Celery beat.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=hothour.settings.production
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+# collectstatic needs settings that import; these placeholders never reach a running container.
+RUN SECRET_KEY=build-only-placeholder-build-only-placeholder-build-only DATABASE_URL=sqlite:///tmp/x \
+    REDIS_URL=redis://localhost ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput -v0
+
+RUN useradd --create-home hothour
+USER hothour
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "hothour.asgi:application"]

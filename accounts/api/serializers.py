@@ -1,0 +1,119 @@
+"""Shapes of the auth and studio endpoints; validation of business rules lives in services."""
+
+from typing import Any
+
+from django.contrib.auth.models import update_last_login
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from accounts.models import Gender, Studio, User
+
+
+class LoginSerializer(TokenObtainPairSerializer):
+    """Email (any case) + password → a token pair; one error for every kind of failure."""
+
+    default_error_messages = {"no_active_account": _("The email or password is not correct.")}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        attrs[self.username_field] = attrs[self.username_field].strip().lower()
+        try:
+            return super().validate(attrs)
+        except exceptions.AuthenticationFailed as exc:
+            raise exceptions.AuthenticationFailed(
+                self.error_messages["no_active_account"], code="invalid_credentials"
+            ) from exc
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """Rotation with blacklist, refusing tokens of deleted, disabled or re-passworded users."""
+
+    default_error_messages = {"no_active_account": _("This session is no longer valid.")}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        refresh = RefreshToken(attrs["refresh"])
+        user = User.objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM) or 0).first()
+        claim = refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM)
+        if user is None or not user.is_active or claim != get_md5_hash_password(user.password):
+            raise exceptions.AuthenticationFailed(
+                self.error_messages["no_active_account"], code="session_revoked"
+            )
+        data = super().validate(attrs)
+        if jwt_settings.UPDATE_LAST_LOGIN:
+            update_last_login(User, user)
+        return data
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=32)
+    gender = serializers.ChoiceField(choices=Gender.choices)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=1024)
+
+
+class EmailSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=1024)
+    new_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    new_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2048)
+
+
+class StudioSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Studio
+        fields = ["id", "name"]
+
+
+class StudioSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Studio
+        fields = ["id", "name", "address", "maps_url", "logo_url", "timezone"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    studio = StudioSummarySerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "phone",
+            "gender",
+            "is_verified",
+            "is_staff",
+            "studio",
+            "date_joined",
+        ]
+        read_only_fields = fields
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150, required=False)
+    phone = serializers.CharField(max_length=32, required=False)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)

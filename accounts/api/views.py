@@ -1,0 +1,141 @@
+"""Auth, profile and studio endpoints: parse, call a service, shape the answer."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import selectors, services
+from accounts.models import User
+from hothour.api.throttles import ScopedThrottle
+
+from . import serializers as s
+
+DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by IsAuthenticated
+    return user
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class RegisterView(APIView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(request=s.RegisterSerializer, responses={201: s.MeSerializer})
+    def post(self, request: Request) -> Response:
+        user = services.user_register(**_valid(s.RegisterSerializer, request))
+        return Response(s.MeSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class VerifyEmailView(APIView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "verification"
+
+    @extend_schema(request=s.TokenSerializer, responses={200: s.MeSerializer})
+    def post(self, request: Request) -> Response:
+        user = services.user_verify_email(**_valid(s.TokenSerializer, request))
+        return Response(s.MeSerializer(user).data)
+
+
+class VerifyEmailResendView(APIView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "verification"
+
+    @extend_schema(request=s.EmailSerializer, responses={202: DetailSerializer})
+    def post(self, request: Request) -> Response:
+        services.verification_resend(**_valid(s.EmailSerializer, request))
+        detail = _("If an unverified account uses this address, a new link is on its way.")
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+class LoginView(jwt_views.TokenObtainPairView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "login"
+
+
+class RefreshView(jwt_views.TokenRefreshView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "login"
+
+
+class LogoutView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=s.LogoutSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        refresh = RefreshToken(_valid(s.LogoutSerializer, request)["refresh"])
+        services.session_logout(user=_user(request), refresh=refresh)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(APIView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "password_reset"
+
+    @extend_schema(request=s.EmailSerializer, responses={202: DetailSerializer})
+    def post(self, request: Request) -> Response:
+        services.password_reset_request(**_valid(s.EmailSerializer, request))
+        detail = _("If an account uses this address, a reset link is on its way.")
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "password_reset"
+
+    @extend_schema(request=s.PasswordResetConfirmSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        services.password_reset_confirm(**_valid(s.PasswordResetConfirmSerializer, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenPairSerializer})
+    def post(self, request: Request) -> Response:
+        refresh = services.password_change(user=_user(request), **_valid(s.PasswordChangeSerializer, request))
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+class MeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: s.MeSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(s.MeSerializer(_user(request)).data)
+
+    @extend_schema(request=s.MeUpdateSerializer, responses={200: s.MeSerializer})
+    def patch(self, request: Request) -> Response:
+        user = services.user_update_profile(user=_user(request), **_valid(s.MeUpdateSerializer, request))
+        return Response(s.MeSerializer(user).data)
+
+
+class StudioListView(generics.ListAPIView):
+    serializer_class = s.StudioSerializer
+    filter_backends: list[type] = []
+
+    def get_queryset(self) -> Any:
+        return selectors.studio_list()
+
+
+class StudioDetailView(generics.RetrieveAPIView):
+    serializer_class = s.StudioSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.studio_list()

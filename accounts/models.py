@@ -1,0 +1,118 @@
+"""Users (email login), studios, and the link of a manager to the one studio they run."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
+
+http_url = URLValidator(schemes=["http", "https"])
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(value)s."), params={"value": value})
+
+
+class Gender(models.TextChoices):
+    FEMALE = "FEMALE", _("Female")
+    MALE = "MALE", _("Male")
+
+
+class Studio(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=300)
+    maps_url = models.URLField(_("maps URL"), blank=True, validators=[http_url])
+    logo_url = models.URLField(_("logo URL"), blank=True, validators=[http_url])
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Istanbul", validators=[validate_timezone]
+    )
+    created_at = models.DateTimeField(_("created at"), default=dj_timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("studio")
+        verbose_name_plural = _("studios")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="accounts_studio_name_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email__iexact=(username or "").strip())
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> "User":
+        fields.update(is_staff=True, is_superuser=True, is_verified=True)
+        return self.create_user(email, password, **fields)
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared case-insensitively; we store them lowercased and trimmed."""
+    return email.strip().lower()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email"), max_length=254, unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    # E.164 ("+905551112233"); null for staff who gave none, so uniqueness ignores them.
+    phone = models.CharField(_("phone"), max_length=16, null=True, blank=True)  # noqa: DJ001
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
+    is_verified = models.BooleanField(_("email verified"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    studio = models.ForeignKey(
+        Studio,
+        verbose_name=_("managed studio"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managers",
+        help_text=_("Set for studio managers only: the one studio they run."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=dj_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=models.Q(phone__isnull=False),
+                name="accounts_user_phone_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(studio__isnull=True) | models.Q(is_staff=True),
+                name="accounts_user_manager_is_staff",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_studio_manager(self) -> bool:
+        return self.is_staff and self.studio_id is not None

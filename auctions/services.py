@@ -1,0 +1,242 @@
+"""Auction writes: create, publish, cancel, start turbo, relist, and the tick.
+
+Every status change happens here, under the auction's row lock, and is broadcast after commit.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Studio
+from hothour.errors import Conflict, Invalid, NotFound
+
+from . import events, lifecycle, lock_objects, pricing, validation
+from .models import Auction, AuctionStatus
+
+logger = logging.getLogger(__name__)
+
+
+class AuctionNotDraft(Conflict):
+    code = "auction_not_draft"
+
+
+class AuctionNotEditable(Conflict):
+    code = "auction_not_editable"
+
+
+class AuctionNotCancellable(Conflict):
+    code = "auction_not_cancellable"
+
+
+class TurboNotAvailable(Conflict):
+    code = "turbo_not_available"
+
+
+SETTINGS_FIELDS = (
+    "title",
+    "description",
+    "allowed_gender",
+    "start_price",
+    "floor_price",
+    "start_time",
+    "end_time",
+    "scheduled_at",
+    "drop_interval_mins",
+    "drop_amount",
+    "turbo_enabled",
+    "turbo_trigger_mins",
+    "turbo_drop_amount",
+    "turbo_interval_mins",
+)
+
+
+def _check_settings(auction: Auction, *, now: datetime, publishing: bool) -> None:
+    errors = validation.settings_errors(auction, now=now, publishing=publishing)
+    if errors:
+        raise Invalid(errors)
+
+
+def refresh_cache(auction: Auction, *, now: datetime) -> None:
+    """Bring the cached price and the tick's due time in line with `now` (caller saves)."""
+    settings = pricing.PriceSettings.of(auction)
+    auction.current_price = pricing.price_at(settings, now)
+    auction.next_change_at = lifecycle.next_change_at(auction.status, settings, now)
+
+
+def auction_create(
+    *, studio: Studio, publish: bool = False, now: datetime | None = None, **values: Any
+) -> Auction:
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown auction fields: {sorted(unknown)}")
+    now = now or timezone.now()
+    auction = Auction(studio=studio, status=AuctionStatus.DRAFT, **values)
+    _check_settings(auction, now=now, publishing=publish)
+    auction.current_price = auction.start_price
+    with transaction.atomic():
+        auction.save()
+        if publish:
+            auction = auction_publish(auction_id=auction.pk, now=now)
+    return auction
+
+
+def auction_update(*, auction_id: int, now: datetime | None = None, **values: Any) -> Auction:
+    """Change settings while nobody can have seen a price yet (DRAFT, or SCHEDULED before opening)."""
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown auction fields: {sorted(unknown)}")
+    now = now or timezone.now()
+    with transaction.atomic():
+        auction = _locked(auction_id)
+        settings = pricing.PriceSettings.of(auction)
+        status = lifecycle.status_at(auction.status, settings, now)
+        if status not in (AuctionStatus.DRAFT, AuctionStatus.SCHEDULED):
+            raise AuctionNotEditable(_("Only a draft or an auction that has not opened yet can be changed."))
+        for name, value in values.items():
+            setattr(auction, name, value)
+        _check_settings(auction, now=now, publishing=status != AuctionStatus.DRAFT)
+        refresh_cache(auction, now=now)
+        auction.save()
+        if status != AuctionStatus.DRAFT:
+            events.auction_changed(auction)
+    return auction
+
+
+def auction_publish(*, auction_id: int, now: datetime | None = None) -> Auction:
+    now = now or timezone.now()
+    with transaction.atomic():
+        auction = _locked(auction_id)
+        if auction.status != AuctionStatus.DRAFT:
+            raise AuctionNotDraft(_("Only a draft can be published."))
+        _check_settings(auction, now=now, publishing=True)
+        settings = pricing.PriceSettings.of(auction)
+        auction.status = lifecycle.status_at(AuctionStatus.SCHEDULED, settings, now)
+        refresh_cache(auction, now=now)
+        auction.save()
+        events.auction_changed(auction, "auction_created")
+    return auction
+
+
+def auction_cancel(*, auction_id: int, now: datetime | None = None) -> Auction:
+    """The studio calls the spot off; a sold spot's reservation is cancelled with it."""
+    # reservations builds on auctions, so the import goes this way round, at call time.
+    from reservations import services as reservation_services
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        auction = _locked(auction_id)
+        if auction.status in (AuctionStatus.CANCELLED, AuctionStatus.DRAFT):
+            raise AuctionNotCancellable(_("Only a published auction can be cancelled."))
+        if auction.scheduled_at <= now:
+            raise AuctionNotCancellable(_("The class has already started."))
+        if auction.status == AuctionStatus.SOLD:
+            reservation_services.reservations_cancel_for_auction(auction=auction, now=now)
+        auction.status = AuctionStatus.CANCELLED
+        auction.next_change_at = None
+        auction.save(update_fields=["status", "next_change_at", "updated_at"])
+        events.auction_changed(auction)
+    return auction
+
+
+def auction_turbo_start(*, auction_id: int, now: datetime | None = None) -> Auction:
+    now = now or timezone.now()
+    with transaction.atomic():
+        auction = _locked(auction_id)
+        settings = pricing.PriceSettings.of(auction)
+        if not auction.turbo_enabled:
+            raise TurboNotAvailable(_("Turbo is not enabled for this auction."))
+        if not lifecycle.is_grabbable(auction.status, settings, now):
+            raise TurboNotAvailable(_("Turbo can only start while the auction is open."))
+        if pricing.turbo_active(settings, now):
+            raise TurboNotAvailable(_("Turbo is already running."))
+        auction.status = AuctionStatus.ACTIVE
+        auction.turbo_started_at = now
+        refresh_cache(auction, now=now)
+        auction.save()
+        events.auction_changed(auction, "turbo_triggered")
+    return auction
+
+
+def auction_mark_sold(*, auction: Auction, price: Decimal) -> None:
+    """Caller holds the auction's row lock and has just inserted its live reservation."""
+    auction.status = AuctionStatus.SOLD
+    auction.current_price = price
+    auction.next_change_at = None
+    auction.save(update_fields=["status", "current_price", "next_change_at", "updated_at"])
+    events.auction_changed(auction)
+
+
+def auction_relist(*, auction: Auction, now: datetime) -> None:
+    """Caller holds the auction's row lock and has just cancelled its live reservation.
+
+    The spot goes back on sale on the same price curve, or expires if its window has passed.
+    """
+    if auction.status != AuctionStatus.SOLD:
+        return
+    settings = pricing.PriceSettings.of(auction)
+    auction.status = lifecycle.status_at(AuctionStatus.ACTIVE, settings, now)
+    refresh_cache(auction, now=now)
+    auction.save(update_fields=["status", "current_price", "next_change_at", "updated_at"])
+    events.auction_changed(auction)
+
+
+@dataclass
+class TickResult:
+    processed: int = 0
+    status_changes: dict[str, int] = field(default_factory=dict)
+
+
+def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> TickResult:
+    """Apply every due change: opening, price steps, turbo, expiry. Safe to run concurrently.
+
+    Only auctions whose indexed `next_change_at` has passed are read, so the cost follows the
+    number of auctions that change, not the number that exist.
+    """
+    now = now or timezone.now()
+    result = TickResult()
+    while True:
+        with transaction.atomic():
+            due = list(lock_objects.auctions_lock_due(now=now, limit=batch_size))
+            for auction in due:
+                _tick_one(auction, now=now, result=result)
+            Auction.objects.bulk_update(
+                due, ["status", "current_price", "next_change_at", "turbo_started_at", "updated_at"]
+            )
+        result.processed += len(due)
+        if len(due) < batch_size:
+            return result
+
+
+def _tick_one(auction: Auction, *, now: datetime, result: TickResult) -> None:
+    settings = pricing.PriceSettings.of(auction)
+    before_status, before_price = auction.status, auction.current_price
+    auction.status = lifecycle.status_at(auction.status, settings, now)
+    refresh_cache(auction, now=now)
+    auction.updated_at = now
+    turbo_began = (
+        auction.status == AuctionStatus.ACTIVE
+        and auction.turbo_started_at is None
+        and pricing.turbo_active(settings, now)
+    )
+    if turbo_began:
+        # Record when turbo began by itself, so it is announced once.
+        auction.turbo_started_at = pricing.turbo_from(settings)
+        events.auction_changed(auction, "turbo_triggered")
+    if auction.status != before_status:
+        result.status_changes[auction.status] = result.status_changes.get(auction.status, 0) + 1
+        events.auction_changed(auction)
+    elif auction.current_price != before_price:
+        events.auction_changed(auction, "price_update")
+
+
+def _locked(auction_id: int) -> Auction:
+    auction = lock_objects.auction_lock(auction_id)
+    if auction is None:
+        raise NotFound(_("No such auction."))
+    return auction

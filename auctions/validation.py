@@ -1,0 +1,73 @@
+"""The rules an auction's settings must follow (DESIGN section 2), in one place.
+
+Services turn the messages into `Invalid`; the model's `clean()` into form errors in the admin.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+
+def settings_errors(auction: Any, *, now: datetime, publishing: bool) -> dict[str, list[str]]:
+    """Messages per field for everything wrong with `auction`'s settings (empty when valid)."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    start, floor = auction.start_price, auction.floor_price
+    if not (auction.title or "").strip():
+        add("title", _("Give the class a title."))
+    if floor is None or floor <= 0:
+        add("floor_price", _("The floor price must be more than zero."))
+    if start is None or (floor is not None and start <= floor):
+        add("start_price", _("The start price must be higher than the floor price."))
+    spread = start - floor if start is not None and floor is not None else None
+    _check_amount(auction.drop_amount, spread, "drop_amount", add)
+
+    start_time, end_time = auction.start_time, auction.end_time
+    duration: timedelta | None = None
+    if start_time is None:
+        add("start_time", _("Set when the auction opens."))
+    if end_time is None:
+        add("end_time", _("Set when the auction closes."))
+    if start_time is not None and end_time is not None:
+        if start_time >= end_time:
+            add("end_time", _("The auction must close after it opens."))
+        else:
+            duration = end_time - start_time
+    if publishing and end_time is not None and end_time <= now:
+        add("end_time", _("The auction must close in the future to be published."))
+    if auction.scheduled_at is None:
+        add("scheduled_at", _("Set when the class starts."))
+    elif end_time is not None and auction.scheduled_at < end_time:
+        add("scheduled_at", _("The class cannot start before the auction closes."))
+
+    interval = auction.drop_interval_mins
+    if not interval or interval <= 0:
+        add("drop_interval_mins", _("The drop interval must be at least one minute."))
+    elif duration is not None and timedelta(minutes=interval) > duration:
+        add("drop_interval_mins", _("The drop interval cannot be longer than the auction."))
+
+    if auction.turbo_enabled:
+        turbo_interval = auction.turbo_interval_mins
+        if not turbo_interval or turbo_interval <= 0:
+            add("turbo_interval_mins", _("The turbo interval must be at least one minute."))
+        elif interval and turbo_interval >= interval:
+            add("turbo_interval_mins", _("Turbo must drop more often than the normal interval."))
+        _check_amount(auction.turbo_drop_amount, spread, "turbo_drop_amount", add)
+        trigger = auction.turbo_trigger_mins
+        if trigger is None or trigger <= 0:
+            add("turbo_trigger_mins", _("Turbo must start at least one minute before the close."))
+        elif duration is not None and timedelta(minutes=trigger) >= duration:
+            add("turbo_trigger_mins", _("Turbo must start after the auction opens."))
+    return errors
+
+
+def _check_amount(amount: Decimal | None, spread: Decimal | None, field: str, add: Any) -> None:
+    if amount is None or amount <= 0:
+        add(field, _("The drop amount must be more than zero."))
+    elif spread is not None and spread > 0 and amount > spread:
+        add(field, _("The drop amount cannot exceed the start price minus the floor price."))

@@ -1,0 +1,15 @@
+"""Test settings: the real services (PostgreSQL and Redis on this machine unless told otherwise)."""
+
+import os
+
+# Each pytest-xdist worker gets its own Redis database, so flushing one never touches another.
+_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hothour")
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + _worker % 15}")
+
+from .base import *  # noqa: E402, F403
+
+# Argon2 is deliberately slow; the tests create hundreds of users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True

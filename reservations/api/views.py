@@ -1,0 +1,93 @@
+"""The grab and the customer's own reservations."""
+
+import re
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from hothour.api.throttles import ScopedThrottle
+from hothour.errors import Invalid
+from reservations import selectors, services
+
+from .serializers import GrabSerializer, ReservationSerializer, WhenSerializer
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by IsAuthenticated
+    return user
+
+
+class ReservationListCreateView(generics.ListAPIView):
+    """GET: own reservations. POST: the grab."""
+
+    serializer_class = ReservationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list[type] = []
+
+    def get_throttles(self) -> list[Any]:
+        if self.request.method == "POST":
+            self.throttle_scope = "grab"
+            return [ScopedThrottle()]
+        return []
+
+    def get_queryset(self) -> Any:
+        params = WhenSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.reservations_of(
+            user=_user(self.request), when=params.validated_data.get("when"), now=timezone.now()
+        )
+
+    @extend_schema(parameters=[OpenApiParameter("when", OpenApiTypes.STR, enum=["upcoming", "past"])])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=GrabSerializer,
+        responses={201: ReservationSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+    )
+    def post(self, request: Request) -> Response:
+        grab = GrabSerializer(data=request.data)
+        grab.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not IDEMPOTENCY_KEY.match(key):
+            raise Invalid({"Idempotency-Key": [_("Use 1 to 64 letters, digits, '.', '_', ':' or '-'.")]})
+        reservation, created = services.reservation_create(
+            user=_user(request),
+            auction_id=grab.validated_data["auction_id"],
+            expected_price=grab.validated_data.get("expected_price"),
+            idempotency_key=key,
+        )
+        headers = {} if created else {"Idempotent-Replayed": "true"}
+        return Response(
+            ReservationSerializer(reservation).data, status=status.HTTP_201_CREATED, headers=headers
+        )
+
+
+class ReservationDetailView(generics.RetrieveAPIView):
+    serializer_class = ReservationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self) -> Any:
+        # Another customer's reservation is simply not there (404), never "forbidden".
+        return selectors.reservations_of(user=_user(self.request), now=timezone.now())
+
+
+class ReservationCancelView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: ReservationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        reservation = services.reservation_cancel_by_customer(user=_user(request), reservation_id=pk)
+        return Response(ReservationSerializer(reservation).data)

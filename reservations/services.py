@@ -1,0 +1,310 @@
+"""Reservation writes: the grab, cancellation, check-in and no-show, each guarded by status."""
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from auctions import events
+from auctions import lock_objects as auction_locks
+from auctions import services as auction_services
+from auctions.lifecycle import is_grabbable
+from auctions.models import AllowedGender, Auction, AuctionStatus
+from auctions.pricing import PriceSettings, price_at
+from hothour.errors import Conflict, Forbidden, NotFound
+
+from . import lock_objects, selectors
+from .models import CancelledBy, Reservation, ReservationStatus
+
+logger = logging.getLogger(__name__)
+
+# No 0/O, 1/I/L: codes are read aloud at a front desk.
+BOOKING_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+BOOKING_CODE_ATTEMPTS = 10
+
+
+class AuctionNotActive(Conflict):
+    code = "auction_not_active"
+
+
+class AuctionSold(Conflict):
+    code = "auction_sold"
+
+
+class PriceChanged(Conflict):
+    code = "price_changed"
+
+
+class ReservationLimit(Conflict):
+    code = "reservation_limit"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+class ReservationNotCancellable(Conflict):
+    code = "reservation_not_cancellable"
+
+
+class ReservationWrongStatus(Conflict):
+    code = "reservation_wrong_status"
+
+
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
+
+
+class StaffCannotBook(Forbidden):
+    code = "staff_cannot_book"
+
+
+class GenderNotAllowed(Forbidden):
+    code = "gender_not_allowed"
+
+
+class BookingSuspended(Forbidden):
+    code = "booking_suspended"
+
+
+class CancellationClosed(Forbidden):
+    code = "cancellation_closed"
+
+
+def new_booking_code() -> str:
+    return "HOT-" + "".join(secrets.choice(BOOKING_CODE_ALPHABET) for _ in range(6))
+
+
+def reservation_create(
+    *,
+    user: User,
+    auction_id: int,
+    expected_price: Decimal | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Reservation, bool]:
+    """The grab. Returns the reservation and whether it was created now (False: a replay).
+
+    One short transaction: lock the auction, check everything at this instant, lock the price.
+    """
+    _check_customer(user)
+    with transaction.atomic():
+        auction = auction_locks.auction_lock(auction_id)
+        if auction is None or auction.status == AuctionStatus.DRAFT:
+            raise NotFound(_("No such auction."))
+        if idempotency_key is not None:
+            replay = Reservation.objects.filter(user=user, idempotency_key=idempotency_key).first()
+            if replay is not None:
+                if replay.auction_id != auction.pk:
+                    raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction."))
+                return replay, False
+        # The grab's instant is when we hold the lock: nobody can sell this spot before us now.
+        now = timezone.now()
+        price = _check_auction(auction, user=user, now=now)
+        lock_objects.user_lock(user.pk)
+        if selectors.live_reservation_count(user=user, now=now) >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
+            raise ReservationLimit(
+                _("You already hold %(limit)s reservations; use or cancel one first.")
+                % {"limit": settings.HOTHOUR_MAX_LIVE_RESERVATIONS}
+            )
+        if expected_price is not None and price > expected_price:
+            raise PriceChanged(_("The price is now %(price)s.") % {"price": price}, current_price=str(price))
+        reservation = _insert(
+            auction=auction, user=user, price=price, now=now, idempotency_key=idempotency_key
+        )
+        auction_services.auction_mark_sold(auction=auction, price=price)
+        events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
+    return reservation, True
+
+
+def _check_customer(user: User) -> None:
+    if user.is_staff or user.is_superuser:
+        raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
+    if not user.is_verified:
+        raise EmailNotVerified(_("Confirm your email address before booking."))
+    if selectors.is_suspended(user=user, now=timezone.now()):
+        raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
+
+
+def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
+    if auction.status == AuctionStatus.SOLD:
+        raise AuctionSold(_("Someone else got this spot first."))
+    settings_ = PriceSettings.of(auction)
+    if not is_grabbable(auction.status, settings_, now):
+        raise AuctionNotActive(_("This auction is not open for booking."))
+    if auction.allowed_gender != AllowedGender.ANY and auction.allowed_gender != user.gender:
+        raise GenderNotAllowed(_("This class is not open to you."))
+    return price_at(settings_, now)
+
+
+def _insert(
+    *, auction: Auction, user: User, price: Decimal, now: datetime, idempotency_key: str | None
+) -> Reservation:
+    """Insert with a fresh booking code; a code collision retries, a live sale means sold."""
+    for _attempt in range(BOOKING_CODE_ATTEMPTS):
+        reservation = Reservation(
+            auction=auction,
+            user=user,
+            locked_price=price,
+            booking_code=new_booking_code(),
+            reserved_at=now,
+            idempotency_key=idempotency_key,
+        )
+        try:
+            with transaction.atomic():
+                reservation.save(force_insert=True)
+        except IntegrityError as exc:
+            constraint = _violated_constraint(exc)
+            if constraint == "reservation_one_live_per_auction":
+                raise AuctionSold(_("Someone else got this spot first.")) from exc
+            if constraint == "reservation_idempotency_key_unique":
+                raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
+            logger.info("booking code collision, drawing another")
+            continue
+        return reservation
+    raise RuntimeError("could not draw a free booking code")
+
+
+def _violated_constraint(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name is None and "booking_code" not in str(exc):
+        # SQLite gives no constraint name; anything that is not the code is the live-sale rule.
+        return "reservation_one_live_per_auction"
+    return name
+
+
+def reservation_cancel_by_customer(
+    *, user: User, reservation_id: int, now: datetime | None = None
+) -> Reservation:
+    now = now or timezone.now()
+    with transaction.atomic():
+        owned = (
+            Reservation.objects.filter(pk=reservation_id, user=user)
+            .values_list("auction_id", flat=True)
+            .first()
+        )
+        if owned is None:
+            raise NotFound(_("No such reservation."))
+        auction = auction_locks.auction_lock(owned)
+        reservation = lock_objects.reservation_lock(reservation_id)
+        assert auction is not None  # noqa: S101 - reservations PROTECT their auction
+        assert reservation is not None  # noqa: S101 - and it was just read
+        _check_cancellable(reservation)
+        cutoff = auction.scheduled_at - timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
+        if now > cutoff:
+            raise CancellationClosed(
+                _("Cancellation closes %(minutes)s minutes before the class.")
+                % {"minutes": settings.HOTHOUR_CANCEL_CUTOFF_MINUTES}
+            )
+        _cancel(reservation, by=CancelledBy.CUSTOMER, now=now)
+        auction_services.auction_relist(auction=auction, now=now)
+    return reservation
+
+
+def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The studio may cancel at any time; the spot is relisted like a customer's cancellation."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        auction_id = (
+            Reservation.objects.filter(pk=reservation_id).values_list("auction_id", flat=True).first()
+        )
+        if auction_id is None:
+            raise NotFound(_("No such reservation."))
+        auction = auction_locks.auction_lock(auction_id)
+        reservation = lock_objects.reservation_lock(reservation_id)
+        assert auction is not None  # noqa: S101 - reservations PROTECT their auction
+        assert reservation is not None  # noqa: S101 - and it was just read
+        _check_cancellable(reservation)
+        _cancel(reservation, by=CancelledBy.STUDIO, now=now)
+        auction_services.auction_relist(auction=auction, now=now)
+    return reservation
+
+
+def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:
+    """The studio cancelled the whole auction. Caller holds the auction's row lock."""
+    for reservation in lock_objects.reservations_lock_live_for_auction(auction.pk):
+        if reservation.status == ReservationStatus.PENDING_ON_SITE:
+            _cancel(reservation, by=CancelledBy.STUDIO, now=now)
+
+
+def _check_cancellable(reservation: Reservation) -> None:
+    if reservation.status != ReservationStatus.PENDING_ON_SITE:
+        raise ReservationNotCancellable(
+            _("A reservation that is %(status)s cannot be cancelled.")
+            % {"status": reservation.get_status_display()}
+        )
+
+
+def _cancel(reservation: Reservation, *, by: str, now: datetime) -> None:
+    reservation.status = ReservationStatus.CANCELLED
+    reservation.cancelled_at = now
+    reservation.cancelled_by = by
+    reservation.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    events.send(
+        [events.user_group(reservation.user_id)], "reservation_updated", reservation_private_data(reservation)
+    )
+
+
+def reservation_check_in(*, reservation_id: int, now: datetime | None = None) -> Reservation:
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = _locked_reservation(reservation_id)
+        if reservation.status != ReservationStatus.PENDING_ON_SITE:
+            raise ReservationWrongStatus(
+                _("Only a reservation waiting for payment on site can be checked in.")
+            )
+        reservation.status = ReservationStatus.COMPLETED
+        reservation.checked_in_at = now
+        reservation.save(update_fields=["status", "checked_in_at"])
+        events.send(
+            [events.user_group(reservation.user_id)],
+            "reservation_updated",
+            reservation_private_data(reservation),
+        )
+    return reservation
+
+
+def reservation_mark_no_show(*, reservation_id: int, now: datetime | None = None) -> Reservation:
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = _locked_reservation(reservation_id)
+        if reservation.status != ReservationStatus.PENDING_ON_SITE:
+            raise ReservationWrongStatus(
+                _("Only a reservation waiting for payment on site can be a no-show.")
+            )
+        if reservation.auction.scheduled_at > now:
+            raise ReservationWrongStatus(_("The class has not started yet."))
+        reservation.status = ReservationStatus.NO_SHOW
+        reservation.no_show_at = now
+        reservation.save(update_fields=["status", "no_show_at"])
+        events.send(
+            [events.user_group(reservation.user_id)],
+            "reservation_updated",
+            reservation_private_data(reservation),
+        )
+    return reservation
+
+
+def _locked_reservation(reservation_id: int) -> Reservation:
+    reservation = lock_objects.reservation_lock(reservation_id)
+    if reservation is None:
+        raise NotFound(_("No such reservation."))
+    return reservation
+
+
+def reservation_private_data(reservation: Reservation) -> dict[str, object]:
+    """What only the reservation's owner may receive (it carries the booking code)."""
+    return {
+        "id": reservation.pk,
+        "auction_id": reservation.auction_id,
+        "booking_code": reservation.booking_code,
+        "locked_price": str(reservation.locked_price),
+        "status": reservation.status,
+        "reserved_at": reservation.reserved_at.isoformat(),
+    }
