@@ -70,7 +70,7 @@ class LoginView(jwt_views.TokenObtainPairView):
 
 class RefreshView(jwt_views.TokenRefreshView):
     throttle_classes = [ScopedThrottle]
-    throttle_scope = "login"
+    throttle_scope = "refresh"
 
 
 class LogoutView(APIView):

@@ -1,0 +1,46 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.tests.factories import CustomerFactory, ManagerFactory, StudioFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Throttle counters live in the cache (Redis); every test starts from none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory()
+
+
+@pytest.fixture
+def studio(db):
+    return StudioFactory()
+
+
+@pytest.fixture
+def manager(studio):
+    return ManagerFactory(studio=studio)
+
+
+def authenticate(client: APIClient, user) -> APIClient:
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def customer_client(customer) -> APIClient:
+    return authenticate(APIClient(), customer)
