@@ -1,6 +1,8 @@
 """What auctions broadcast, and to whom. Sent after commit; public groups carry no personal data."""
 
+import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -16,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 ALL_AUCTIONS_GROUP = "auctions"
 
+# (groups, event, data)
+Message = tuple[list[str], str, dict[str, Any]]
+
 
 def auction_group(auction_id: int) -> str:
     return f"auction.{auction_id}"
@@ -25,36 +30,62 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def public_auction_data(auction: Auction, now: Any = None) -> dict[str, Any]:
+def public_auction_data(auction: Auction, now: datetime | None = None) -> dict[str, Any]:
     """The public state of an auction at `now`: what every client may see."""
     now = now or timezone.now()
     settings = pricing.PriceSettings.of(auction)
     quote = pricing.quote(settings, now)
     status = lifecycle.status_at(auction.status, settings, now)
     selling = status in (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
+    price = quote.price if selling or status == AuctionStatus.EXPIRED else auction.current_price
     return {
         "auction_id": auction.pk,
         "status": status,
-        "current_price": str(quote.price),
+        "current_price": str(price),
         "next_price": str(quote.next_price) if selling and quote.next_price is not None else None,
         "next_drop_at": quote.next_drop_at.isoformat() if selling and quote.next_drop_at else None,
         "turbo_active": quote.turbo_active and status == AuctionStatus.ACTIVE,
+        "turbo_started_at": auction.turbo_started_at.isoformat() if auction.turbo_started_at else None,
     }
+
+
+def auction_message(auction: Auction, event: str = "auction_updated", now: datetime | None = None) -> Message:
+    return [ALL_AUCTIONS_GROUP, auction_group(auction.pk)], event, public_auction_data(auction, now)
 
 
 def send(groups: list[str], event: str, data: dict[str, Any]) -> None:
     """Queue `event` for `groups` once the current transaction commits."""
-    effects.on_commit(_send_now, groups, event, data)
+    send_many([(groups, event, data)])
 
 
-def _send_now(groups: list[str], event: str, data: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    message = {"type": "broadcast", "event": event, "data": data}
-    for group in groups:
-        async_to_sync(layer.group_send)(group, message)
+def send_many(messages: list[Message]) -> None:
+    """Queue many events at once: one trip to the channel layer for a whole tick."""
+    if messages:
+        effects.on_commit(_send_now, messages)
 
 
 def auction_changed(auction: Auction, event: str = "auction_updated") -> None:
-    send([ALL_AUCTIONS_GROUP, auction_group(auction.pk)], event, public_auction_data(auction))
+    send_many([auction_message(auction, event)])
+
+
+def _send_now(messages: list[Message]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    server_time = timezone.now().isoformat()
+
+    async def send_all() -> None:
+        sends = [
+            layer.group_send(
+                group, {"type": "broadcast", "event": event, "data": data, "server_time": server_time}
+            )
+            for groups, event, data in messages
+            for group in groups
+        ]
+        results = await asyncio.gather(*sends, return_exceptions=True)
+        failures = [result for result in results if isinstance(result, BaseException)]
+        if failures:
+            # Clients resynchronise from the snapshot on reconnect; the state itself is committed.
+            logger.warning("%s of %s broadcasts failed: %r", len(failures), len(results), failures[0])
+
+    async_to_sync(send_all)()

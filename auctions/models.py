@@ -121,3 +121,16 @@ class Auction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TickHeartbeat(models.Model):
+    """One row: when a tick last finished, whichever process ran it (shown by the health check)."""
+
+    last_tick_at = models.DateTimeField()
+    last_processed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("tick heartbeat")
+
+    def __str__(self) -> str:
+        return f"last tick {self.last_tick_at.isoformat()}"

@@ -17,7 +17,7 @@ from accounts.models import Studio
 from hothour.errors import Conflict, Invalid, NotFound
 
 from . import events, lifecycle, lock_objects, pricing, validation
-from .models import Auction, AuctionStatus
+from .models import Auction, AuctionStatus, TickHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -203,17 +203,22 @@ def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> Tic
     while True:
         with transaction.atomic():
             due = list(lock_objects.auctions_lock_due(now=now, limit=batch_size))
+            messages: list[events.Message] = []
             for auction in due:
-                _tick_one(auction, now=now, result=result)
+                messages.extend(_tick_one(auction, now=now, result=result))
             Auction.objects.bulk_update(
                 due, ["status", "current_price", "next_change_at", "turbo_started_at", "updated_at"]
             )
+            events.send_many(messages)
         result.processed += len(due)
         if len(due) < batch_size:
+            TickHeartbeat.objects.update_or_create(
+                pk=1, defaults={"last_tick_at": now, "last_processed": result.processed}
+            )
             return result
 
 
-def _tick_one(auction: Auction, *, now: datetime, result: TickResult) -> None:
+def _tick_one(auction: Auction, *, now: datetime, result: TickResult) -> list[events.Message]:
     settings = pricing.PriceSettings.of(auction)
     before_status, before_price = auction.status, auction.current_price
     auction.status = lifecycle.status_at(auction.status, settings, now)
@@ -224,15 +229,17 @@ def _tick_one(auction: Auction, *, now: datetime, result: TickResult) -> None:
         and auction.turbo_started_at is None
         and pricing.turbo_active(settings, now)
     )
+    messages = []
     if turbo_began:
         # Record when turbo began by itself, so it is announced once.
         auction.turbo_started_at = pricing.turbo_from(settings)
-        events.auction_changed(auction, "turbo_triggered")
+        messages.append(events.auction_message(auction, "turbo_triggered", now))
     if auction.status != before_status:
         result.status_changes[auction.status] = result.status_changes.get(auction.status, 0) + 1
-        events.auction_changed(auction)
+        messages.append(events.auction_message(auction, "auction_updated", now))
     elif auction.current_price != before_price:
-        events.auction_changed(auction, "price_update")
+        messages.append(events.auction_message(auction, "price_update", now))
+    return messages
 
 
 def _locked(auction_id: int) -> Auction:

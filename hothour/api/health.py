@@ -8,11 +8,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from auctions.models import TickHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,21 @@ def _broker() -> None:
 
 
 CHECKS = {"database": _database, "channel_layer": _channel_layer, "broker": _broker}
+# Past this age the ticker is reported stale. Prices and statuses stay right regardless (they are
+# computed per request), so a stale ticker is reported, not counted as the service being down.
+STALE_TICK_SECONDS = 30
+
+
+def _ticker() -> dict[str, Any]:
+    heartbeat = TickHeartbeat.objects.filter(pk=1).first()
+    if heartbeat is None:
+        return {"state": "never", "last_tick_at": None, "age_seconds": None}
+    age = (timezone.now() - heartbeat.last_tick_at).total_seconds()
+    return {
+        "state": "ok" if age <= max(STALE_TICK_SECONDS, 5 * settings.HOTHOUR_TICK_SECONDS) else "stale",
+        "last_tick_at": heartbeat.last_tick_at.isoformat(),
+        "age_seconds": round(age, 3),
+    }
 
 
 HealthSerializer = inline_serializer(
@@ -60,7 +78,8 @@ class HealthView(APIView):
                 logger.warning("health check %s failed: %s", name, exc.__class__.__name__)
                 checks[name] = "unavailable"
         healthy = all(value == "ok" for value in checks.values())
+        ticker = _ticker() if checks["database"] == "ok" else {"state": "unknown"}
         return Response(
-            {"status": "ok" if healthy else "unavailable", "checks": checks},
+            {"status": "ok" if healthy else "unavailable", "checks": checks, "ticker": ticker},
             status=status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE,
         )

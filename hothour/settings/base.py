@@ -94,11 +94,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# "pubsub" publishes a group message once and lets each process fan it out to its sockets;
+# "core" queues a copy per socket in Redis. The fan-out benchmark (bench/) chose pubsub.
+CHANNEL_LAYER_KIND = env.str("CHANNEL_LAYER_KIND", default="pubsub")
+CHANNEL_LAYER_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER_KIND],
+            # redis-py's default 5 s socket timeout would cut idle subscriptions and blocking reads.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
         }
     }
     CACHES = {
@@ -204,9 +212,18 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+HOTHOUR_TICK_SECONDS = env.float("HOTHOUR_TICK_SECONDS", default=1.0)
+CELERY_BEAT_SCHEDULE = {
+    "auctions-tick": {
+        "task": "auctions.tasks.tick",
+        "schedule": HOTHOUR_TICK_SECONDS,
+        # A tick that could not start in time is dropped, not queued: the next one does its work.
+        "options": {"expires": HOTHOUR_TICK_SECONDS},
+    },
+}
 
 HOTHOUR_CURRENCY = env.str("HOTHOUR_CURRENCY", default="TRY")
-HOTHOUR_TICK_SECONDS = env.float("HOTHOUR_TICK_SECONDS", default=1.0)
 HOTHOUR_MAX_LIVE_RESERVATIONS = env.int("HOTHOUR_MAX_LIVE_RESERVATIONS", default=3)
 HOTHOUR_CANCEL_CUTOFF_MINUTES = env.int("HOTHOUR_CANCEL_CUTOFF_MINUTES", default=120)
 HOTHOUR_NO_SHOW_GRACE_MINUTES = env.int("HOTHOUR_NO_SHOW_GRACE_MINUTES", default=30)

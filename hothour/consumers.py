@@ -1,0 +1,52 @@
+"""What every HotHour WebSocket shares: the message envelope, ping/pong, bad frames, unknown paths."""
+
+import json
+import logging
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+MAX_CLIENT_FRAME = 4096
+CLOSE_NOT_FOUND = 4404
+CLOSE_UNAUTHORIZED = 4401
+
+
+class HotHourConsumer(AsyncWebsocketConsumer):
+    """Server messages are `{"event", "data", "server_time"}`; clients may only `ping`."""
+
+    async def send_event(self, event: str, data: Any, server_time: str | None = None) -> None:
+        message = {"event": event, "data": data, "server_time": server_time or timezone.now().isoformat()}
+        await self.send(text_data=json.dumps(message))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        raw = text_data if text_data is not None else bytes_data or b""
+        if len(raw) > MAX_CLIENT_FRAME:
+            await self.send_error("frame_too_large", f"Frames are limited to {MAX_CLIENT_FRAME} bytes.")
+            return
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            await self.send_error("invalid_json", "Send JSON text frames.")
+            return
+        if not isinstance(message, dict) or message.get("event") != "ping":
+            await self.send_error("unknown_event", 'The only client event is {"event": "ping"}.')
+            return
+        await self.send_event("pong", {})
+
+    async def send_error(self, code: str, detail: str) -> None:
+        await self.send_event("error", {"code": code, "detail": detail})
+
+    async def broadcast(self, message: dict[str, Any]) -> None:
+        """A group message from `auctions.events`."""
+        await self.send_event(message["event"], message["data"], message.get("server_time"))
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Any path without a route: accept, then close with 4404 so the client learns why."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=CLOSE_NOT_FOUND)

@@ -1,0 +1,46 @@
+"""`/ws/me/`: the signed-in customer's own events (bookings, reservation changes, notifications)."""
+
+import asyncio
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.ws_auth import TOKEN_SUBPROTOCOL, token_from_scope, user_for_token
+from auctions import events
+from hothour.consumers import CLOSE_UNAUTHORIZED, HotHourConsumer
+
+from . import selectors
+from .services import reservation_private_data
+
+
+@database_sync_to_async
+def _snapshot(user: User) -> dict[str, Any]:
+    upcoming = selectors.reservations_of(user=user, when="upcoming", now=timezone.now())
+    return {"reservations": [reservation_private_data(reservation) for reservation in upcoming[:50]]}
+
+
+class MeConsumer(HotHourConsumer):
+    async def connect(self) -> None:
+        raw, as_subprotocol = token_from_scope(self.scope)
+        found = await user_for_token(raw)
+        await self.accept(subprotocol=TOKEN_SUBPROTOCOL if as_subprotocol else None)
+        if found is None:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        user, expires_at = found
+        self.group = events.user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send_event("snapshot", await _snapshot(user))
+        # The socket lives no longer than the token that opened it.
+        self.expiry = asyncio.get_running_loop().call_later(
+            max(0.0, (expires_at - timezone.now()).total_seconds()),
+            lambda: asyncio.ensure_future(self.close(code=CLOSE_UNAUTHORIZED)),
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "expiry"):
+            self.expiry.cancel()
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
