@@ -1,15 +1,13 @@
 """What auctions broadcast, and to whom. Sent after commit; public groups carry no personal data."""
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from hothour import effects
+from hothour.broadcast import broadcaster
 
 from . import lifecycle, pricing
 from .models import Auction, AuctionStatus
@@ -69,23 +67,11 @@ def auction_changed(auction: Auction, event: str = "auction_updated") -> None:
 
 
 def _send_now(messages: list[Message]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     server_time = timezone.now().isoformat()
-
-    async def send_all() -> None:
-        sends = [
-            layer.group_send(
-                group, {"type": "broadcast", "event": event, "data": data, "server_time": server_time}
-            )
+    broadcaster.submit(
+        [
+            (group, {"type": "broadcast", "event": event, "data": data, "server_time": server_time})
             for groups, event, data in messages
             for group in groups
         ]
-        results = await asyncio.gather(*sends, return_exceptions=True)
-        failures = [result for result in results if isinstance(result, BaseException)]
-        if failures:
-            # Clients resynchronise from the snapshot on reconnect; the state itself is committed.
-            logger.warning("%s of %s broadcasts failed: %r", len(failures), len(results), failures[0])
-
-    async_to_sync(send_all)()
+    )

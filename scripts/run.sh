@@ -17,12 +17,12 @@ HotHour is running on http://$HOST:$PORT/
   API docs     http://$HOST:$PORT/api/v1/docs/
   admin        http://$HOST:$PORT/admin/
   WebSockets   ws://$HOST:$PORT/ws/auctions/   ws://$HOST:$PORT/ws/me/?token=<access>
-Prices tick every ${HOTHOUR_TICK_SECONDS:-1}s (in-process ticker).
+Prices tick every ${HOTHOUR_TICK_SECONDS:-1}s (in-process ticker unless REDIS_URL is set;
+then run Celery: celery -A hothour worker & celery -A hothour beat).
 Stop with Ctrl+C.
 
 URLS
-# The in-process ticker (same tick as Celery beat's) makes prices drop with no other service.
-python manage.py run_ticker &
-ticker=$!
-trap 'kill "$ticker" 2>/dev/null || true' EXIT INT TERM
-daphne -b "$HOST" -p "$PORT" hothour.asgi:application
+# Without REDIS_URL the server itself ticks the prices (hothour.asgi); the first request starts it.
+( sleep 2; python -c "import urllib.request as u; u.urlopen('http://$HOST:$PORT/api/v1/health/', timeout=10)" \
+    >/dev/null 2>&1 || true ) &
+exec daphne -b "$HOST" -p "$PORT" hothour.asgi:application

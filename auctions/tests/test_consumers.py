@@ -25,14 +25,14 @@ def connect(path: str, headers=None) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, path, headers=headers if headers is not None else [ORIGIN])
 
 
-async def receive(communicator: WebsocketCommunicator, timeout: float = 3) -> dict:
-    return json.loads(await communicator.receive_from(timeout=timeout))
+async def receive(communicator: WebsocketCommunicator, wait: float = 3) -> dict:
+    return json.loads(await communicator.receive_from(timeout=wait))
 
 
-async def receive_event(communicator: WebsocketCommunicator, event: str, timeout: float = 3) -> dict:
+async def receive_event(communicator: WebsocketCommunicator, event: str, wait: float = 3) -> dict:
     """Skip other events until `event` arrives (a change may send several)."""
     while True:
-        message = await receive(communicator, timeout)
+        message = await receive(communicator, wait)
         if message["event"] == event:
             return message
 

@@ -23,8 +23,8 @@ def connect(query: str = "", subprotocols=None) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, f"/ws/me/{query}", headers=[ORIGIN], subprotocols=subprotocols)
 
 
-async def receive(communicator, timeout: float = 3) -> dict:
-    return json.loads(await communicator.receive_from(timeout=timeout))
+async def receive(communicator, wait: float = 3) -> dict:
+    return json.loads(await communicator.receive_from(timeout=wait))
 
 
 async def assert_closed_4401(communicator) -> None:

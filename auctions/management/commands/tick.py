@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from auctions.services import auctions_tick
+from hothour.broadcast import broadcaster
 
 
 class Command(BaseCommand):
@@ -12,5 +13,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = auctions_tick()
+        broadcaster.flush()
         changes = ", ".join(f"{count} {status}" for status, count in sorted(result.status_changes.items()))
         self.stdout.write(f"Ticked {result.processed} auctions{': ' + changes if changes else ''}.")
