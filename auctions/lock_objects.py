@@ -1,6 +1,7 @@
 """Every row lock the auctions app takes. Locks are taken in primary-key order.
 
-Lock order across apps: auction rows first, then the customer's user row, then reservations.
+Lock order across apps: the customer's user row (only the grab takes it), then auction rows,
+then reservations. Nothing locks a user after an auction, so no two paths can deadlock.
 """
 
 from datetime import datetime

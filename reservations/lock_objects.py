@@ -18,6 +18,8 @@ def reservations_lock_live_for_auction(auction_id: int) -> list[Reservation]:
     )
 
 
-def user_lock(user_id: int) -> User | None:
+def user_lock(user_id: int) -> bool:
     """Serialises one customer's grabs, so the live-reservation cap holds under concurrency."""
-    return User.objects.select_for_update().filter(pk=user_id).first()
+    return (
+        User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first() is not None
+    )

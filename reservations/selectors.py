@@ -1,9 +1,9 @@
 """Reservation reads."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 
@@ -23,18 +23,16 @@ def reservations_of(*, user: User, when: str | None = None, now: datetime) -> Qu
     return queryset
 
 
-def live_reservation_count(*, user: User, now: datetime) -> int:
-    """Reservations still to be honoured: pending and for a class that has not started."""
-    return Reservation.objects.filter(
-        user=user, status__in=LIVE_STATUSES, auction__scheduled_at__gt=now
-    ).count()
+@dataclass(frozen=True)
+class Standing:
+    strikes: int  # no-shows within the strike window
+    live: int  # reservations still to be honoured
 
 
-def no_show_strikes(*, user: User, now: datetime) -> int:
-    return Reservation.objects.filter(
-        user=user, status=ReservationStatus.NO_SHOW, no_show_at__gt=now - STRIKE_WINDOW
-    ).count()
-
-
-def is_suspended(*, user: User, now: datetime) -> bool:
-    return no_show_strikes(user=user, now=now) >= settings.HOTHOUR_NO_SHOW_LIMIT
+def customer_standing(*, user: User, now: datetime) -> Standing:
+    """Strikes and live reservations in one query (the grab asks for both)."""
+    counts = Reservation.objects.filter(user=user).aggregate(
+        strikes=Count("id", filter=Q(status=ReservationStatus.NO_SHOW, no_show_at__gt=now - STRIKE_WINDOW)),
+        live=Count("id", filter=Q(status__in=LIVE_STATUSES, auction__scheduled_at__gt=now)),
+    )
+    return Standing(strikes=counts["strikes"], live=counts["live"])

@@ -90,10 +90,45 @@ def reservation_create(
 ) -> tuple[Reservation, bool]:
     """The grab. Returns the reservation and whether it was created now (False: a replay).
 
-    One short transaction: lock the auction, check everything at this instant, lock the price.
+    One short transaction: lock the customer and the auction, check everything at this instant,
+    lock the price. A booking-code collision (one in ~900 million) retries the whole transaction.
     """
-    _check_customer(user)
+    if user.is_staff or user.is_superuser:
+        raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
+    if not user.is_verified:
+        raise EmailNotVerified(_("Confirm your email address before booking."))
+    for _attempt in range(BOOKING_CODE_ATTEMPTS):
+        try:
+            return _grab(
+                user=user,
+                auction_id=auction_id,
+                expected_price=expected_price,
+                idempotency_key=idempotency_key,
+                booking_code=new_booking_code(),
+            )
+        except _BookingCodeTaken:
+            logger.info("booking code collision, drawing another")
+    raise RuntimeError("could not draw a free booking code")
+
+
+class _BookingCodeTaken(Exception):
+    pass
+
+
+def _grab(
+    *,
+    user: User,
+    auction_id: int,
+    expected_price: Decimal | None,
+    idempotency_key: str | None,
+    booking_code: str,
+) -> tuple[Reservation, bool]:
     with transaction.atomic():
+        # The customer first: their grabs queue here, so the cap on live reservations holds.
+        lock_objects.user_lock(user.pk)
+        standing = selectors.customer_standing(user=user, now=timezone.now())
+        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT:
+            raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
         auction = auction_locks.auction_lock(auction_id)
         if auction is None or auction.status == AuctionStatus.DRAFT:
             raise NotFound(_("No such auction."))
@@ -106,29 +141,33 @@ def reservation_create(
         # The grab's instant is when we hold the lock: nobody can sell this spot before us now.
         now = timezone.now()
         price = _check_auction(auction, user=user, now=now)
-        lock_objects.user_lock(user.pk)
-        if selectors.live_reservation_count(user=user, now=now) >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
+        if standing.live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
             raise ReservationLimit(
                 _("You already hold %(limit)s reservations; use or cancel one first.")
                 % {"limit": settings.HOTHOUR_MAX_LIVE_RESERVATIONS}
             )
         if expected_price is not None and price > expected_price:
             raise PriceChanged(_("The price is now %(price)s.") % {"price": price}, current_price=str(price))
-        reservation = _insert(
-            auction=auction, user=user, price=price, now=now, idempotency_key=idempotency_key
+        reservation = Reservation(
+            auction=auction,
+            user=user,
+            locked_price=price,
+            booking_code=booking_code,
+            reserved_at=now,
+            idempotency_key=idempotency_key,
         )
+        try:
+            reservation.save(force_insert=True)
+        except IntegrityError as exc:
+            constraint = _violated_constraint(exc)
+            if constraint == "reservation_one_live_per_auction":
+                raise AuctionSold(_("Someone else got this spot first.")) from exc
+            if constraint == "reservation_idempotency_key_unique":
+                raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
+            raise _BookingCodeTaken from exc
         auction_services.auction_mark_sold(auction=auction, price=price)
         events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
     return reservation, True
-
-
-def _check_customer(user: User) -> None:
-    if user.is_staff or user.is_superuser:
-        raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
-    if not user.is_verified:
-        raise EmailNotVerified(_("Confirm your email address before booking."))
-    if selectors.is_suspended(user=user, now=timezone.now()):
-        raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
 
 
 def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
@@ -140,34 +179,6 @@ def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
     if auction.allowed_gender != AllowedGender.ANY and auction.allowed_gender != user.gender:
         raise GenderNotAllowed(_("This class is not open to you."))
     return price_at(settings_, now)
-
-
-def _insert(
-    *, auction: Auction, user: User, price: Decimal, now: datetime, idempotency_key: str | None
-) -> Reservation:
-    """Insert with a fresh booking code; a code collision retries, a live sale means sold."""
-    for _attempt in range(BOOKING_CODE_ATTEMPTS):
-        reservation = Reservation(
-            auction=auction,
-            user=user,
-            locked_price=price,
-            booking_code=new_booking_code(),
-            reserved_at=now,
-            idempotency_key=idempotency_key,
-        )
-        try:
-            with transaction.atomic():
-                reservation.save(force_insert=True)
-        except IntegrityError as exc:
-            constraint = _violated_constraint(exc)
-            if constraint == "reservation_one_live_per_auction":
-                raise AuctionSold(_("Someone else got this spot first.")) from exc
-            if constraint == "reservation_idempotency_key_unique":
-                raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
-            logger.info("booking code collision, drawing another")
-            continue
-        return reservation
-    raise RuntimeError("could not draw a free booking code")
 
 
 def _violated_constraint(exc: IntegrityError) -> str | None:

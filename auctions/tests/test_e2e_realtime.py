@@ -16,6 +16,7 @@ import websockets
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from websockets.typing import Origin
 
 from auctions import pricing
 from auctions.models import TickHeartbeat
@@ -40,6 +41,7 @@ def _environment() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "hothour.settings.base",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
+        "CHANNEL_LAYER_PREFIX": f"e2e-{os.getpid()}",
         "HOTHOUR_TICK_SECONDS": str(TICK_SECONDS),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DB_POOL_MIN_SIZE": "1",
@@ -97,7 +99,7 @@ def real_processes(tmp_path):
 
 
 async def _first_price_update(url: str, until: datetime) -> tuple[dict, datetime]:
-    async with websockets.connect(url, origin="http://localhost") as ws:
+    async with websockets.connect(url, origin=Origin("http://localhost")) as ws:
         snapshot = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
         assert snapshot["event"] == "snapshot"
         while True:

@@ -6,6 +6,8 @@ import os
 _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hothour")
 os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + _worker % 15}")
+# Redis pub/sub ignores database numbers: give this test process channel names of its own.
+os.environ.setdefault("CHANNEL_LAYER_PREFIX", f"test-{os.getpid()}")
 
 from .base import *  # noqa: E402, F403
 
