@@ -5,7 +5,7 @@ Every status change happens here, under the auction's row lock, and is broadcast
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +54,7 @@ SETTINGS_FIELDS = (
     "turbo_drop_amount",
     "turbo_interval_mins",
 )
+TEXT_FIELDS = ("title", "description", "scheduled_at")
 
 
 def _check_settings(auction: Auction, *, now: datetime, publishing: bool) -> None:
@@ -86,26 +87,51 @@ def auction_create(
     return auction
 
 
+def editable_fields(auction: Auction, *, now: datetime) -> tuple[str, ...]:
+    """Prices and times are fixed once customers may have seen them; the words and class time are not."""
+    status = lifecycle.status_at(auction.status, pricing.PriceSettings.of(auction), now)
+    if status in (AuctionStatus.DRAFT, AuctionStatus.SCHEDULED):
+        return SETTINGS_FIELDS
+    if status in (AuctionStatus.CANCELLED,) or auction.scheduled_at <= now:
+        return ()
+    return TEXT_FIELDS
+
+
 def auction_update(*, auction_id: int, now: datetime | None = None, **values: Any) -> Auction:
-    """Change settings while nobody can have seen a price yet (DRAFT, or SCHEDULED before opening)."""
+    """Change what `editable_fields` allows at `now`; anything else is refused whole."""
     unknown = set(values) - set(SETTINGS_FIELDS)
     if unknown:
         raise TypeError(f"unknown auction fields: {sorted(unknown)}")
     now = now or timezone.now()
     with transaction.atomic():
         auction = _locked(auction_id)
-        settings = pricing.PriceSettings.of(auction)
-        status = lifecycle.status_at(auction.status, settings, now)
-        if status not in (AuctionStatus.DRAFT, AuctionStatus.SCHEDULED):
-            raise AuctionNotEditable(_("Only a draft or an auction that has not opened yet can be changed."))
+        status = lifecycle.status_at(auction.status, pricing.PriceSettings.of(auction), now)
+        allowed = editable_fields(auction, now=now)
+        changed = {name for name, value in values.items() if getattr(auction, name) != value}
+        if changed - set(allowed):
+            raise AuctionNotEditable(
+                _("Once an auction has opened only its title, description and class time can change.")
+            )
         for name, value in values.items():
             setattr(auction, name, value)
-        _check_settings(auction, now=now, publishing=status != AuctionStatus.DRAFT)
-        refresh_cache(auction, now=now)
+        _check_settings(auction, now=now, publishing=status == AuctionStatus.SCHEDULED)
+        if status in (AuctionStatus.DRAFT, AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE):
+            refresh_cache(auction, now=now)
         auction.save()
         if status != AuctionStatus.DRAFT:
             events.auction_changed(auction)
     return auction
+
+
+def auction_duplicate(*, auction_id: int, shift: timedelta = timedelta(days=7)) -> Auction:
+    """A draft of the same class `shift` later (next week by default), to review and publish."""
+    source = Auction.objects.select_related("studio").filter(pk=auction_id).first()
+    if source is None:
+        raise NotFound(_("No such auction."))
+    values = {name: getattr(source, name) for name in SETTINGS_FIELDS}
+    for name in ("start_time", "end_time", "scheduled_at"):
+        values[name] += shift
+    return auction_create(studio=source.studio, **values)
 
 
 def auction_publish(*, auction_id: int, now: datetime | None = None) -> Auction:

@@ -1,0 +1,59 @@
+"""Back-office scoping: a studio manager sees and touches only their own studio's rows.
+
+Superusers see everything. Another studio's object is a 404, whatever URL is typed.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+
+from .models import User
+
+
+def manager_studio_id(request: HttpRequest) -> int | None:
+    """The studio a non-superuser staff member runs (None for superusers)."""
+    user = request.user
+    if not isinstance(user, User) or user.is_superuser:
+        return None
+    # A staff user without a studio runs nothing: -1 matches no row.
+    return user.studio_id or -1
+
+
+class StudioScopedAdmin(admin.ModelAdmin):
+    """For models reachable from a studio through `studio_path` (e.g. "studio", "auction__studio")."""
+
+    studio_path = "studio"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        studio_id = manager_studio_id(request)
+        if studio_id is None:
+            return queryset
+        return queryset.filter(**{f"{self.studio_path}_id": studio_id})
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Django would redirect with "does not exist"; outside your studio it simply is not there.
+            raise Http404
+        return obj
+
+    def _in_scope(self, request: HttpRequest, obj: Model | None) -> bool:
+        studio_id = manager_studio_id(request)
+        if obj is None or studio_id is None:
+            return True
+        owner: Any = obj
+        for part in self.studio_path.split("__"):
+            owner = getattr(owner, part)
+        return bool(owner.pk == studio_id)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_view_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)

@@ -1,0 +1,194 @@
+"""Back office for reservations: find a booking, check it in, mark a no-show, cancel; and the figures."""
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
+from hothour.errors import DomainError
+
+from . import figures, services
+from .models import Reservation, ReservationStatus
+
+
+@admin.register(Reservation)
+class ReservationAdmin(StudioScopedAdmin):
+    studio_path = "auction__studio"
+    list_display = (
+        "booking_code",
+        "customer_name",
+        "auction",
+        "class_time",
+        "locked_price",
+        "status",
+        "reserved_at",
+    )
+    list_filter = ("status", ("auction__scheduled_at", admin.DateFieldListFilter))
+    search_fields = ("booking_code", "user__full_name", "user__email", "auction__title")
+    list_select_related = ("user", "auction", "auction__studio")
+    ordering = ("-reserved_at",)
+    actions = ["check_in", "mark_no_show", "cancel"]
+    fields = (
+        "booking_code",
+        "user",
+        "customer_phone",
+        "auction",
+        "class_time",
+        "locked_price",
+        "status",
+        "reserved_at",
+        "checked_in_at",
+        "no_show_at",
+        "cancelled_at",
+        "cancelled_by",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reservations are made by customers grabbing a spot
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the record stays; cancel instead
+
+    @admin.display(description=gettext_lazy("customer"), ordering="user__full_name")
+    def customer_name(self, obj: Reservation) -> str:
+        return obj.user.full_name
+
+    @admin.display(description=gettext_lazy("phone"))
+    def customer_phone(self, obj: Reservation) -> str:
+        return obj.user.phone or "-"
+
+    @admin.display(description=gettext_lazy("class starts at"), ordering="auction__scheduled_at")
+    def class_time(self, obj: Reservation) -> str:
+        return timezone.localtime(obj.auction.scheduled_at).strftime("%d.%m.%Y %H:%M")
+
+    def _apply(self, request: HttpRequest, queryset: QuerySet[Reservation], verb: str, run: Any) -> int:
+        done, skipped = 0, []
+        for reservation in queryset.order_by("pk"):
+            try:
+                run(reservation)
+            except DomainError as exc:
+                skipped.append(f"{reservation.booking_code}: {exc.detail}")
+                continue
+            done += 1
+            self.log_change(request, reservation, verb)
+        if done:
+            self.message_user(
+                request, _("%(verb)s: %(count)s reservation(s).") % {"verb": verb, "count": done}
+            )
+        for reason in skipped:
+            self.message_user(request, _("Skipped %(reason)s") % {"reason": reason}, messages.WARNING)
+        return done
+
+    @admin.action(description=gettext_lazy("Check in (paid on site)"), permissions=["change"])
+    def check_in(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
+        self._apply(
+            request, queryset, _("Checked in"), lambda r: services.reservation_check_in(reservation_id=r.pk)
+        )
+
+    @admin.action(description=gettext_lazy("Mark as no-show"), permissions=["change"])
+    def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
+        self._apply(
+            request,
+            queryset,
+            _("Marked no-show"),
+            lambda r: services.reservation_mark_no_show(reservation_id=r.pk),
+        )
+
+    @admin.action(description=gettext_lazy("Cancel (the spot goes back on sale)"), permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
+        self._apply(
+            request,
+            queryset,
+            _("Cancelled"),
+            lambda r: services.reservation_cancel_by_studio(reservation_id=r.pk),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path("check-in/", self.admin_site.admin_view(self.check_in_view), name="reservations_check_in"),
+            path("figures/", self.admin_site.admin_view(self.figures_view), name="reservations_figures"),
+            *super().get_urls(),
+        ]
+
+    def check_in_view(self, request: HttpRequest) -> HttpResponse:
+        """The front desk: type or scan a booking code, see who it is and what they pay, check in."""
+        if not self.has_view_permission(request):
+            return TemplateResponse(request, "admin/403.html", status=403)
+        code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
+        if code and not code.startswith("HOT-"):
+            code = f"HOT-{code}"
+        reservation = self.get_queryset(request).filter(booking_code=code).first() if code else None
+        if (
+            request.method == "POST"
+            and reservation is not None
+            and self.has_change_permission(request, reservation)
+        ):
+            if self._apply(
+                request,
+                self.get_queryset(request).filter(pk=reservation.pk),
+                _("Checked in"),
+                lambda r: services.reservation_check_in(reservation_id=r.pk),
+            ):
+                return HttpResponseRedirect(f"{reverse('admin:reservations_check_in')}?code={code}")
+            reservation.refresh_from_db()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Check-in"),
+            "code": code,
+            "reservation": reservation,
+            "not_found": bool(code) and reservation is None,
+            "can_check_in": reservation is not None
+            and reservation.status == ReservationStatus.PENDING_ON_SITE,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/reservations/reservation/check_in.html", context)
+
+    def figures_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return TemplateResponse(request, "admin/403.html", status=403)
+        period = PeriodForm(request.GET or None)
+        today = timezone.localdate()
+        start, end = today - dt.timedelta(days=29), today
+        if period.is_valid():
+            start, end = period.cleaned_data["start"] or start, period.cleaned_data["end"] or end
+        zone = timezone.get_current_timezone()
+        result = figures.studio_figures(
+            studio_id=manager_studio_id(request),
+            start=dt.datetime.combine(start, dt.time.min, tzinfo=zone),
+            end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Studio figures"),
+            "form": period,
+            "start": start,
+            "end": end,
+            "figures": result,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/reservations/reservation/figures.html", context)
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            raise forms.ValidationError(_("The period must start before it ends."))
+        return cleaned

@@ -1,0 +1,77 @@
+"""A studio's figures for a period, from the database: what sold, for how much, and who came."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, Sum
+
+from auctions.models import Auction, AuctionStatus
+
+from .models import Reservation, ReservationStatus
+
+SOLD_STATUSES = (ReservationStatus.PENDING_ON_SITE, ReservationStatus.COMPLETED, ReservationStatus.NO_SHOW)
+
+
+@dataclass(frozen=True)
+class StudioFigures:
+    published: int
+    sold: int
+    expired: int
+    cancelled: int
+    sell_through_percent: Decimal | None  # sold / (sold + expired): of the spots whose sale ended
+    revenue: Decimal  # locked prices of checked-in reservations
+    average_discount_percent: Decimal | None  # vs the start price, over spots sold
+    turbo_share_percent: Decimal | None  # sales made while turbo ran
+    no_shows: int
+
+
+def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def studio_figures(*, studio_id: int | None, start: datetime, end: datetime) -> StudioFigures:
+    """Auctions whose class falls in [start, end); `studio_id` None means every studio."""
+    auctions = Auction.objects.exclude(status=AuctionStatus.DRAFT).filter(
+        scheduled_at__gte=start, scheduled_at__lt=end
+    )
+    if studio_id is not None:
+        auctions = auctions.filter(studio_id=studio_id)
+    counts = auctions.aggregate(
+        published=Count("id"),
+        expired=Count("id", filter=Q(status=AuctionStatus.EXPIRED)),
+        cancelled=Count("id", filter=Q(status=AuctionStatus.CANCELLED)),
+    )
+    sales = list(
+        Reservation.objects.filter(auction__in=auctions, status__in=SOLD_STATUSES).select_related("auction")
+    )
+    revenue = Reservation.objects.filter(auction__in=auctions, status=ReservationStatus.COMPLETED).aggregate(
+        total=Sum("locked_price")
+    )["total"] or Decimal("0.00")
+    no_shows = sum(1 for sale in sales if sale.status == ReservationStatus.NO_SHOW)
+    sold = len(sales)
+    discounts = [1 - sale.locked_price / sale.auction.start_price for sale in sales]
+    in_turbo = sum(1 for sale in sales if _sold_in_turbo(sale))
+    return StudioFigures(
+        published=counts["published"],
+        sold=sold,
+        expired=counts["expired"],
+        cancelled=counts["cancelled"],
+        sell_through_percent=_percent(sold, sold + counts["expired"]),
+        revenue=revenue,
+        average_discount_percent=_percent(sum(discounts, Decimal(0)), len(discounts)) if discounts else None,
+        turbo_share_percent=_percent(in_turbo, sold),
+        no_shows=no_shows,
+    )
+
+
+def _sold_in_turbo(sale: Reservation) -> bool:
+    auction = sale.auction
+    if not auction.turbo_enabled:
+        return False
+    began = auction.end_time - timedelta(minutes=auction.turbo_trigger_mins)
+    if auction.turbo_started_at is not None:
+        began = min(began, auction.turbo_started_at)
+    return sale.reserved_at >= began
