@@ -113,6 +113,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        # The admin greets people by this.
+        return self.full_name.split(" ", 1)[0] if self.full_name else self.email
+
     @property
     def is_studio_manager(self) -> bool:
         return self.is_staff and self.studio_id is not None

@@ -1,7 +1,7 @@
 """Account writes: registration, verification, passwords, sessions, studios and managers."""
 
 from django.contrib.auth import password_validation
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -16,6 +16,7 @@ from hothour.errors import Invalid
 from . import emails, tokens
 from .models import Gender, Studio, User, normalize_email
 from .phones import normalize_phone
+from .roles import ensure_managers_group
 
 
 class FieldErrors:
@@ -250,10 +251,5 @@ def manager_create(*, email: str, full_name: str, password: str, studio: Studio)
     return user
 
 
-MANAGERS_GROUP = "Studio managers"
-
-
 def _join_managers_group(user: User) -> None:
-    group = Group.objects.filter(name=MANAGERS_GROUP).first()
-    if group is not None:
-        user.groups.add(group)
+    user.groups.add(ensure_managers_group(Group, Permission))

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hothour.api.health import HealthView
@@ -14,6 +15,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
+
+admin.site.site_header = _("HotHour back office")
+admin.site.site_title = _("HotHour")
+admin.site.index_title = _("Your studio today")
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),

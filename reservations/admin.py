@@ -156,9 +156,10 @@ class ReservationAdmin(StudioScopedAdmin):
     def figures_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             return TemplateResponse(request, "admin/403.html", status=403)
-        period = PeriodForm(request.GET or None)
         today = timezone.localdate()
-        start, end = today - dt.timedelta(days=29), today
+        # By default the last four weeks of classes and the coming week's (sold in advance).
+        start, end = today - dt.timedelta(days=28), today + dt.timedelta(days=7)
+        period = PeriodForm(request.GET or None, initial={"start": start, "end": end})
         if period.is_valid():
             start, end = period.cleaned_data["start"] or start, period.cleaned_data["end"] or end
         zone = timezone.get_current_timezone()

@@ -7,6 +7,17 @@ cd "$(dirname "$0")/.."
 . scripts/venv.sh requirements-dev.txt
 . scripts/services.sh
 
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+if [ ! -x /usr/bin/chromium ]; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+        echo "==> installing chromium (apt-get)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "Install Debian's chromium package (/usr/bin/chromium) for the browser tests." >&2
+        exit 1
+    fi
+fi
+
 echo "==> ruff"
 ruff check .
 ruff format --check .

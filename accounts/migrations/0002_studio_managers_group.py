@@ -3,17 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP = "Studio managers"
-PERMISSIONS = [
-    ("auctions", "view_auction"),
-    ("auctions", "add_auction"),
-    ("auctions", "change_auction"),
-    ("auctions", "delete_auction"),
-    ("reservations", "view_reservation"),
-    ("reservations", "change_reservation"),
-    ("accounts", "view_user"),
-    ("accounts", "view_studio"),
-]
+from accounts.roles import MANAGERS_GROUP, ensure_managers_group
 
 
 def create_group(apps, schema_editor):
@@ -22,18 +12,14 @@ def create_group(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    for app_label, codename in PERMISSIONS:
-        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    group = ensure_managers_group(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
     User = apps.get_model("accounts", "User")
     for manager in User.objects.filter(is_staff=True, studio__isnull=False):
         manager.groups.add(group)
 
 
 def remove_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name=GROUP).delete()
+    apps.get_model("auth", "Group").objects.filter(name=MANAGERS_GROUP).delete()
 
 
 class Migration(migrations.Migration):
