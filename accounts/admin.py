@@ -7,14 +7,40 @@ only their own studio; they can grant nothing.
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .admin_scoping import manager_studio_id
 from .models import Studio, User
+
+
+class EmailAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin login, authenticating with `email=`, the user model's USERNAME_FIELD.
+
+    Django's form passes the address as `username=`, but django-axes reads the USERNAME_FIELD from
+    the credentials: it would count failures against no account and let the right password in
+    after the limit, answering 429 only to wrong ones (a perfect guessing oracle).
+    """
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            self.user_cache = authenticate(self.request, email=email, password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+admin.site.login_form = EmailAdminAuthenticationForm
 
 
 class UserCreateForm(UserCreationForm):
@@ -40,6 +66,7 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
     filter_horizontal = ("groups",)
+    actions = ["lift_booking_suspension"]
     customer_fieldsets = ((None, {"fields": ("email", "full_name", "phone", "gender", "date_joined")}),)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
@@ -79,10 +106,33 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return manager_studio_id(request) is None and super().has_delete_permission(request, obj)
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.is_staff and obj.studio_id is not None:
+            # Linking a staff user to a studio makes them its manager, with the managers' permissions.
+            services.manager_join_group(user=obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if manager_studio_id(request) is not None:
+            actions.pop("lift_booking_suspension", None)
+        return actions
+
+    @admin.action(description=_("Lift booking suspension (forgive past no-shows)"), permissions=["change"])
+    def lift_booking_suspension(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            services.user_forgive_strikes(user=user)
+            self.log_change(request, user, "Lifted booking suspension")
+        self.message_user(
+            request, _("Past no-shows no longer count for %(count)s user(s).") % {"count": len(queryset)}
+        )
+
 
 @admin.register(Studio)
 class StudioAdmin(admin.ModelAdmin):
     list_display = ("name", "address", "timezone")
+    # A link typed without a scheme is https (Django 6's default; silences its deprecation warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ("name", "address")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Studio]:

@@ -1,7 +1,9 @@
 """Users (email login), studios, and the link of a manager to the one studio they run."""
 
+import secrets
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -16,6 +18,10 @@ http_url = URLValidator(schemes=["http", "https"])
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("Unknown time zone: %(value)s."), params={"value": value})
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Gender(models.TextChoices):
@@ -86,6 +92,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Set for studio managers only: the one studio they run."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=dj_timezone.now)
+    # The language of their emails: the one they registered in, changeable in their profile.
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="tr")
+    # No-shows before this instant no longer count (a superuser lifted the suspension).
+    strikes_forgiven_at = models.DateTimeField(_("no-show strikes forgiven at"), null=True, blank=True)
+    # The secret in the private calendar feed URL; rotating it revokes the old URL.
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=43, default=new_calendar_token, unique=True, editable=False
+    )
 
     objects = UserManager()
 

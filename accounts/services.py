@@ -1,20 +1,22 @@
 """Account writes: registration, verification, passwords, sessions, studios and managers."""
 
+from datetime import datetime
+
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from hothour import effects
 from hothour.errors import Invalid
 
 from . import emails, tokens
-from .models import Gender, Studio, User, normalize_email
+from .models import Gender, Studio, User, new_calendar_token, normalize_email
 from .phones import normalize_phone
 from .roles import ensure_managers_group
 
@@ -77,13 +79,21 @@ def _check_password(password: str, user: User, errors: FieldErrors, field: str =
             errors.add(field, message)
 
 
+def _request_language() -> str:
+    """The language the client speaks to us in, as one of ours (it becomes their emails' language)."""
+    language = (translation.get_language() or "tr").split("-")[0]
+    return language if language in dict(settings.LANGUAGES) else "tr"
+
+
 def user_register(*, email: str, password: str, full_name: str, phone: str, gender: str) -> User:
     errors = FieldErrors()
     email = _clean_email(email, errors)
     full_name = _clean_full_name(full_name, errors)
     normalized_phone = _clean_phone(phone, errors)
     gender = _clean_gender(gender, errors)
-    user = User(email=email, full_name=full_name, phone=normalized_phone, gender=gender)
+    user = User(
+        email=email, full_name=full_name, phone=normalized_phone, gender=gender, language=_request_language()
+    )
     _check_password(password, user, errors)
     errors.raise_if_any()
 
@@ -103,13 +113,7 @@ def user_register(*, email: str, password: str, full_name: str, phone: str, gend
 def user_send_verification(*, user: User) -> None:
     if user.is_verified:
         return
-    effects.on_commit(
-        emails.send_verification_email,
-        email=user.email,
-        full_name=user.full_name,
-        token=tokens.make_verification_token(user),
-        language=translation.get_language() or "tr",
-    )
+    emails.queue_verification_email(user=user, token=tokens.make_verification_token(user))
 
 
 def verification_resend(*, email: str) -> None:
@@ -132,13 +136,7 @@ def password_reset_request(*, email: str) -> None:
     user = User.objects.filter(email__iexact=normalize_email(email), is_active=True).first()
     if user is None or not user.has_usable_password():
         return
-    effects.on_commit(
-        emails.send_password_reset_email,
-        email=user.email,
-        full_name=user.full_name,
-        token=tokens.make_password_reset_token(user),
-        language=translation.get_language() or "tr",
-    )
+    emails.queue_password_reset_email(user=user, token=tokens.make_password_reset_token(user))
 
 
 def password_reset_confirm(*, token: str, new_password: str) -> User:
@@ -187,9 +185,15 @@ def user_update_profile(
     full_name: str | None = None,
     phone: str | None = None,
     gender: str | None = None,
+    language: str | None = None,
 ) -> User:
     errors = FieldErrors()
     changed: list[str] = []
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            errors.add("language", _("Choose one of: %(choices)s.") % {"choices": "tr, en"})
+        user.language = language
+        changed.append("language")
     if full_name is not None:
         user.full_name = _clean_full_name(full_name, errors)
         changed.append("full_name")
@@ -245,11 +249,50 @@ def manager_create(*, email: str, full_name: str, password: str, studio: Studio)
     try:
         with transaction.atomic():
             user.save()
-            _join_managers_group(user)
+            manager_join_group(user=user)
     except IntegrityError as exc:
         raise Invalid({"email": [_("An account with this email address already exists.")]}) from exc
     return user
 
 
-def _join_managers_group(user: User) -> None:
+def manager_join_group(*, user: User) -> None:
     user.groups.add(ensure_managers_group(Group, Permission))
+
+
+def user_calendar_token_rotate(*, user: User) -> str:
+    """A new secret for the private calendar feed; the old feed URL stops working at once."""
+    user.calendar_token = new_calendar_token()
+    user.save(update_fields=["calendar_token"])
+    return user.calendar_token
+
+
+def user_delete_account(*, user: User, password: str) -> None:
+    """Erase the person, keep the studio's books: reservations stay, pointing at an anonymous account.
+
+    Upcoming reservations that may still be cancelled are cancelled (the spots go back on sale);
+    ones inside the cancellation cutoff stay, as the studio is counting on them.
+    """
+    from reservations import services as reservation_services
+
+    if not user.check_password(password):
+        raise Invalid({"password": [_("Your current password is not correct.")]})
+    with transaction.atomic():
+        for reservation_id in reservation_services.upcoming_cancellable_ids(user=user):
+            reservation_services.reservation_cancel_by_customer(user=user, reservation_id=reservation_id)
+        user_sessions_revoke(user=user)
+        user.notifications.all().delete()
+        user.email = f"deleted-{user.pk}@deleted.invalid"
+        user.full_name = _("Deleted customer")
+        user.phone = None
+        user.gender = ""
+        user.is_active = False
+        user.is_verified = False
+        user.calendar_token = new_calendar_token()
+        user.set_unusable_password()
+        user.save()
+
+
+def user_forgive_strikes(*, user: User, now: datetime | None = None) -> None:
+    """A superuser lifts a suspension: no-shows before now stop counting as strikes."""
+    user.strikes_forgiven_at = now or timezone.now()
+    user.save(update_fields=["strikes_forgiven_at"])

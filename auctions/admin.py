@@ -19,7 +19,7 @@ from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
 from accounts.models import Studio
 from hothour.errors import DomainError
 
-from . import lifecycle, pricing, services, validation
+from . import lifecycle, pricing, selectors, services, validation
 from .models import Auction, AuctionStatus
 
 
@@ -44,6 +44,21 @@ class AuctionForm(forms.ModelForm):
         return cleaned
 
 
+class LiveStatusFilter(admin.SimpleListFilter):
+    """By the status as of now, like the status column, even before the tick has stored it."""
+
+    title = gettext_lazy("status")
+    parameter_name = "status_now"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return AuctionStatus.choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Auction]) -> QuerySet[Auction]:
+        if self.value() in AuctionStatus.values:
+            return queryset.filter(selectors.status_q(str(self.value()), timezone.now()))
+        return queryset
+
+
 def _money(value: Any) -> str:
     return f"{value:.2f}"
 
@@ -60,7 +75,12 @@ class AuctionAdmin(StudioScopedAdmin):
         "is_sold",
         "studio",
     )
-    list_filter = ("status", ("scheduled_at", admin.DateFieldListFilter), "allowed_gender", "turbo_enabled")
+    list_filter = (
+        LiveStatusFilter,
+        ("scheduled_at", admin.DateFieldListFilter),
+        "allowed_gender",
+        "turbo_enabled",
+    )
     search_fields = ("title", "description")
     date_hierarchy = "scheduled_at"
     ordering = ("-scheduled_at",)
@@ -263,7 +283,10 @@ class AuctionAdmin(StudioScopedAdmin):
                 and status == AuctionStatus.ACTIVE
                 and not pricing.turbo_active(pricing.PriceSettings.of(obj), timezone.now())
             )
-            context["can_cancel"] = obj.status not in (AuctionStatus.DRAFT, AuctionStatus.CANCELLED)
+            context["can_cancel"] = (
+                status not in (AuctionStatus.DRAFT, AuctionStatus.CANCELLED, AuctionStatus.EXPIRED)
+                and obj.scheduled_at > timezone.now()
+            )
         return super().render_change_form(request, context, *args, **kwargs)
 
 

@@ -230,12 +230,21 @@ def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> Tic
         with transaction.atomic():
             due = list(lock_objects.auctions_lock_due(now=now, limit=batch_size))
             messages: list[events.Message] = []
+            before = {auction.pk: auction.status for auction in due}
             for auction in due:
                 messages.extend(_tick_one(auction, now=now, result=result))
             Auction.objects.bulk_update(
                 due, ["status", "current_price", "next_change_at", "turbo_started_at", "updated_at"]
             )
             events.send_many(messages)
+            expired = [
+                a for a in due if a.status == AuctionStatus.EXPIRED and before[a.pk] != AuctionStatus.EXPIRED
+            ]
+            if expired:
+                # reservations builds on auctions, so the import goes this way round, at call time.
+                from reservations.notifications import notify_expired_unsold
+
+                notify_expired_unsold(expired)
         result.processed += len(due)
         if len(due) < batch_size:
             TickHeartbeat.objects.update_or_create(

@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hothour.settings.base")
 app = Celery("hothour")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Tasks outside the apps' tasks.py modules.
+app.conf.imports = ("hothour.mail",)

@@ -1,5 +1,7 @@
 """Every row lock the reservations app takes (after the auction's lock; see auctions.lock_objects)."""
 
+from datetime import datetime
+
 from accounts.models import User
 
 from .models import Reservation, ReservationStatus
@@ -22,4 +24,28 @@ def user_lock(user_id: int) -> bool:
     """Serialises one customer's grabs, so the live-reservation cap holds under concurrency."""
     return (
         User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first() is not None
+    )
+
+
+def reservations_lock_pending_before(*, scheduled_before: datetime) -> list[Reservation]:
+    """Pending reservations whose class started before the instant; rows another run holds are skipped."""
+    return list(
+        Reservation.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("auction", "user")
+        .filter(status=ReservationStatus.PENDING_ON_SITE, auction__scheduled_at__lte=scheduled_before)
+        .order_by("pk")
+    )
+
+
+def reservations_lock_due_reminders(*, after: datetime, until: datetime) -> list[Reservation]:
+    return list(
+        Reservation.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("auction", "auction__studio", "user")
+        .filter(
+            status=ReservationStatus.PENDING_ON_SITE,
+            reminder_sent_at__isnull=True,
+            auction__scheduled_at__gt=after,
+            auction__scheduled_at__lte=until,
+        )
+        .order_by("pk")
     )

@@ -44,6 +44,7 @@ class Reservation(models.Model):
     no_show_at = models.DateTimeField(_("marked no-show at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.CharField(_("cancelled by"), max_length=8, choices=CancelledBy.choices, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
     # The client's Idempotency-Key of the grab that made this row, so a retry returns it.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
 
@@ -75,3 +76,41 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return self.booking_code
+
+
+class NotificationKind(models.TextChoices):
+    BOOKING_CONFIRMED = "BOOKING_CONFIRMED", _("Booking confirmed")
+    RESERVATION_CANCELLED_BY_STUDIO = (
+        "RESERVATION_CANCELLED_BY_STUDIO",
+        _("Reservation cancelled by the studio"),
+    )
+    AUCTION_CANCELLED = "AUCTION_CANCELLED", _("Class cancelled")
+    NO_SHOW = "NO_SHOW", _("Marked as no-show")
+    BOOKING_SUSPENDED = "BOOKING_SUSPENDED", _("Booking suspended")
+    CUSTOMER_CANCELLED = "CUSTOMER_CANCELLED", _("A customer cancelled")
+    AUCTION_EXPIRED_UNSOLD = "AUCTION_EXPIRED_UNSOLD", _("Auction ended unsold")
+
+
+class Notification(models.Model):
+    """An in-app message for one person; its text is rendered in the reader's language."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
+    # What the message is about: ids and the few values its text needs (title, code, price, time).
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

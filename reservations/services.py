@@ -19,8 +19,8 @@ from auctions.models import AllowedGender, Auction, AuctionStatus
 from auctions.pricing import PriceSettings, price_at
 from hothour.errors import Conflict, Forbidden, NotFound
 
-from . import lock_objects, selectors
-from .models import CancelledBy, Reservation, ReservationStatus
+from . import emails, lock_objects, notifications, selectors
+from .models import CancelledBy, Notification, NotificationKind, Reservation, ReservationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +167,12 @@ def _grab(
             raise _BookingCodeTaken from exc
         auction_services.auction_mark_sold(auction=auction, price=price)
         events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
+        notifications.notify(
+            user_ids=[user.pk],
+            kind=NotificationKind.BOOKING_CONFIRMED,
+            data=notifications.reservation_facts(reservation),
+        )
+        emails.queue_booking_confirmation(reservation)
     return reservation, True
 
 
@@ -215,7 +221,24 @@ def reservation_cancel_by_customer(
             )
         _cancel(reservation, by=CancelledBy.CUSTOMER, now=now)
         auction_services.auction_relist(auction=auction, now=now)
+        notifications.notify(
+            user_ids=notifications.studio_manager_ids(auction.studio_id),
+            kind=NotificationKind.CUSTOMER_CANCELLED,
+            data={**notifications.reservation_facts(reservation), "customer": user.full_name},
+        )
+        emails.queue_cancellation(reservation, by_studio=False)
     return reservation
+
+
+def upcoming_cancellable_ids(*, user: User, now: datetime | None = None) -> list[int]:
+    """The customer's pending reservations still before the cancellation cutoff."""
+    now = now or timezone.now()
+    cutoff = now + timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
+    return list(
+        Reservation.objects.filter(
+            user=user, status=ReservationStatus.PENDING_ON_SITE, auction__scheduled_at__gte=cutoff
+        ).values_list("pk", flat=True)
+    )
 
 
 def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = None) -> Reservation:
@@ -234,6 +257,12 @@ def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = 
         _check_cancellable(reservation)
         _cancel(reservation, by=CancelledBy.STUDIO, now=now)
         auction_services.auction_relist(auction=auction, now=now)
+        notifications.notify(
+            user_ids=[reservation.user_id],
+            kind=NotificationKind.RESERVATION_CANCELLED_BY_STUDIO,
+            data=notifications.reservation_facts(reservation),
+        )
+        emails.queue_cancellation(reservation, by_studio=True)
     return reservation
 
 
@@ -242,6 +271,12 @@ def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:
     for reservation in lock_objects.reservations_lock_live_for_auction(auction.pk):
         if reservation.status == ReservationStatus.PENDING_ON_SITE:
             _cancel(reservation, by=CancelledBy.STUDIO, now=now)
+            notifications.notify(
+                user_ids=[reservation.user_id],
+                kind=NotificationKind.AUCTION_CANCELLED,
+                data=notifications.reservation_facts(reservation),
+            )
+            emails.queue_cancellation(reservation, by_studio=True)
 
 
 def _check_cancellable(reservation: Reservation) -> None:
@@ -285,21 +320,74 @@ def reservation_mark_no_show(*, reservation_id: int, now: datetime | None = None
     now = now or timezone.now()
     with transaction.atomic():
         reservation = _locked_reservation(reservation_id)
-        if reservation.status != ReservationStatus.PENDING_ON_SITE:
-            raise ReservationWrongStatus(
-                _("Only a reservation waiting for payment on site can be a no-show.")
-            )
-        if reservation.auction.scheduled_at > now:
-            raise ReservationWrongStatus(_("The class has not started yet."))
-        reservation.status = ReservationStatus.NO_SHOW
-        reservation.no_show_at = now
-        reservation.save(update_fields=["status", "no_show_at"])
-        events.send(
-            [events.user_group(reservation.user_id)],
-            "reservation_updated",
-            reservation_private_data(reservation),
-        )
+        _mark_no_show(reservation, now=now)
     return reservation
+
+
+def reservations_mark_no_shows(*, now: datetime | None = None) -> int:
+    """Everyone still pending `HOTHOUR_NO_SHOW_GRACE_MINUTES` after their class started did not come.
+
+    Never cancels: a no-show keeps the spot sold and counts as a strike. Safe to run concurrently.
+    """
+    now = now or timezone.now()
+    deadline = now - timedelta(minutes=settings.HOTHOUR_NO_SHOW_GRACE_MINUTES)
+    with transaction.atomic():
+        due = lock_objects.reservations_lock_pending_before(scheduled_before=deadline)
+        for reservation in due:
+            _mark_no_show(reservation, now=now)
+    return len(due)
+
+
+def _mark_no_show(reservation: Reservation, *, now: datetime) -> None:
+    """Caller holds the reservation's row lock."""
+    if reservation.status != ReservationStatus.PENDING_ON_SITE:
+        raise ReservationWrongStatus(_("Only a reservation waiting for payment on site can be a no-show."))
+    if reservation.auction.scheduled_at > now:
+        raise ReservationWrongStatus(_("The class has not started yet."))
+    reservation.status = ReservationStatus.NO_SHOW
+    reservation.no_show_at = now
+    reservation.save(update_fields=["status", "no_show_at"])
+    events.send(
+        [events.user_group(reservation.user_id)], "reservation_updated", reservation_private_data(reservation)
+    )
+    facts = notifications.reservation_facts(reservation)
+    notifications.notify(user_ids=[reservation.user_id], kind=NotificationKind.NO_SHOW, data=facts)
+    standing = selectors.customer_standing(user=reservation.user, now=now)
+    if standing.strikes == settings.HOTHOUR_NO_SHOW_LIMIT:
+        until = selectors.suspended_until(user=reservation.user, now=now)
+        notifications.notify(
+            user_ids=[reservation.user_id],
+            kind=NotificationKind.BOOKING_SUSPENDED,
+            data={"strikes": standing.strikes, "until": until.date().isoformat() if until else ""},
+        )
+
+
+def reservations_send_reminders(*, now: datetime | None = None) -> int:
+    """Email each pending customer once, in the HOTHOUR_REMINDER_MINUTES before their class."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = lock_objects.reservations_lock_due_reminders(
+            after=now, until=now + timedelta(minutes=settings.HOTHOUR_REMINDER_MINUTES)
+        )
+        for reservation in due:
+            reservation.reminder_sent_at = now
+            emails.queue_reminder(reservation)
+        Reservation.objects.bulk_update(due, ["reminder_sent_at"])
+    return len(due)
+
+
+def notification_mark_read(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
+    notification = Notification.objects.filter(pk=notification_id, user=user).first()
+    if notification is None:
+        raise NotFound(_("No such notification."))
+    if notification.read_at is None:
+        notification.read_at = now or timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User, now: datetime | None = None) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=now or timezone.now())
 
 
 def _locked_reservation(reservation_id: int) -> Reservation:

@@ -3,7 +3,10 @@
 from typing import Any
 
 from django.contrib.auth.models import update_last_login
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -11,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import Gender, Studio, User
+from reservations.selectors import customer_standing, suspended_until
 
 
 class LoginSerializer(TokenObtainPairSerializer):
@@ -96,6 +100,31 @@ class StudioSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     studio = StudioSummarySerializer(read_only=True)
+    no_show_strikes = serializers.SerializerMethodField()
+    booking_suspended_until = serializers.SerializerMethodField()
+    calendar_feed_url = serializers.SerializerMethodField()
+
+    def _standing(self, user: User) -> dict[str, Any]:
+        if not hasattr(self, "_standing_cache"):
+            now = timezone.now()
+            self._standing_cache = {
+                "strikes": customer_standing(user=user, now=now).strikes,
+                "until": suspended_until(user=user, now=now),
+            }
+        return self._standing_cache
+
+    def get_no_show_strikes(self, user: User) -> int:
+        return int(self._standing(user)["strikes"])
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_booking_suspended_until(self, user: User) -> str | None:
+        until = self._standing(user)["until"]
+        return None if until is None else serializers.DateTimeField().to_representation(until)
+
+    def get_calendar_feed_url(self, user: User) -> str:
+        path = reverse("calendar-feed", kwargs={"token": user.calendar_token})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
     class Meta:
         model = User
@@ -108,6 +137,10 @@ class MeSerializer(serializers.ModelSerializer):
             "is_verified",
             "is_staff",
             "studio",
+            "language",
+            "no_show_strikes",
+            "booking_suspended_until",
+            "calendar_feed_url",
             "date_joined",
         ]
         read_only_fields = fields
@@ -115,5 +148,14 @@ class MeSerializer(serializers.ModelSerializer):
 
 class MeUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=150, required=False)
+    language = serializers.ChoiceField(choices=["tr", "en"], required=False)
     phone = serializers.CharField(max_length=32, required=False)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+
+
+class DeleteAccountSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    calendar_feed_url = serializers.CharField()

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("auth/password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    path("auth/me/calendar-token/", views.CalendarTokenView.as_view(), name="auth-calendar-token"),
     path("studios/", views.StudioListView.as_view(), name="studio-list"),
     path("studios/<int:pk>/", views.StudioDetailView.as_view(), name="studio-detail"),
 ]

@@ -118,12 +118,31 @@ class MeView(APIView):
 
     @extend_schema(responses={200: s.MeSerializer})
     def get(self, request: Request) -> Response:
-        return Response(s.MeSerializer(_user(request)).data)
+        return Response(s.MeSerializer(_user(request), context={"request": request}).data)
 
     @extend_schema(request=s.MeUpdateSerializer, responses={200: s.MeSerializer})
     def patch(self, request: Request) -> Response:
         user = services.user_update_profile(user=_user(request), **_valid(s.MeUpdateSerializer, request))
-        return Response(s.MeSerializer(user).data)
+        return Response(s.MeSerializer(user, context={"request": request}).data)
+
+    @extend_schema(request=s.DeleteAccountSerializer, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        """Delete the account: personal data erased, reservations kept anonymised for the studio."""
+        services.user_delete_account(user=_user(request), **_valid(s.DeleteAccountSerializer, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CalendarTokenView(APIView):
+    """A new private calendar feed URL; the old one stops working."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: s.CalendarFeedSerializer})
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        services.user_calendar_token_rotate(user=user)
+        me = s.MeSerializer(user, context={"request": request}).data
+        return Response({"calendar_feed_url": me["calendar_feed_url"]})
 
 
 class StudioListView(generics.ListAPIView):

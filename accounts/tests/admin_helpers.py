@@ -23,7 +23,7 @@ class TwoStudios:
 
 def two_studios() -> TwoStudios:
     """Studios A and B, each with a manager made the way the back office makes them (in the group)."""
-    a, b = StudioFactory(name="Alpha Pilates"), StudioFactory(name="Bravo Yoga")
+    a, b = StudioFactory.create(name="Alpha Pilates"), StudioFactory.create(name="Bravo Yoga")
     return TwoStudios(
         a=a,
         b=b,

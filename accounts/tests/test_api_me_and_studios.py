@@ -41,6 +41,10 @@ def test_me_returns_the_callers_own_profile(customer, customer_client):
         "is_verified": True,
         "is_staff": False,
         "studio": None,
+        "language": "tr",
+        "no_show_strikes": 0,
+        "booking_suspended_until": None,
+        "calendar_feed_url": f"http://testserver/api/v1/calendar/{customer.calendar_token}/hothour.ics",
         "date_joined": response.json()["date_joined"],
     }
     assert datetime.fromisoformat(response.json()["date_joined"]).utcoffset() is not None

@@ -30,6 +30,10 @@ def test_register_returns_201_with_the_profile_and_no_password(api_client, regis
         "is_verified",
         "is_staff",
         "studio",
+        "language",
+        "no_show_strikes",
+        "booking_suspended_until",
+        "calendar_feed_url",
         "date_joined",
     }
     assert "password" not in json.dumps(body)

@@ -240,6 +240,8 @@ CELERY_BEAT_SCHEDULE = {
         # A tick that could not start in time is dropped, not queued: the next one does its work.
         "options": {"expires": HOTHOUR_TICK_SECONDS},
     },
+    "reservations-no-shows": {"task": "reservations.tasks.mark_no_shows", "schedule": 60.0},
+    "reservations-reminders": {"task": "reservations.tasks.send_reminders", "schedule": 300.0},
 }
 
 HOTHOUR_CURRENCY = env.str("HOTHOUR_CURRENCY", default="TRY")
@@ -247,6 +249,9 @@ HOTHOUR_MAX_LIVE_RESERVATIONS = env.int("HOTHOUR_MAX_LIVE_RESERVATIONS", default
 HOTHOUR_CANCEL_CUTOFF_MINUTES = env.int("HOTHOUR_CANCEL_CUTOFF_MINUTES", default=120)
 HOTHOUR_NO_SHOW_GRACE_MINUTES = env.int("HOTHOUR_NO_SHOW_GRACE_MINUTES", default=30)
 HOTHOUR_NO_SHOW_LIMIT = env.int("HOTHOUR_NO_SHOW_LIMIT", default=3)
+HOTHOUR_REMINDER_MINUTES = env.int("HOTHOUR_REMINDER_MINUTES", default=180)
+# Classes have no end time of their own; calendars show them this long.
+HOTHOUR_CLASS_MINUTES = env.int("HOTHOUR_CLASS_MINUTES", default=60)
 HOTHOUR_DEFAULT_PHONE_REGION = env.str("HOTHOUR_DEFAULT_PHONE_REGION", default="TR")
 HOTHOUR_EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)
 

@@ -3,7 +3,8 @@
 from rest_framework import serializers
 
 from auctions.models import AllowedGender
-from reservations.models import CancelledBy, ReservationStatus
+from reservations.models import CancelledBy, Notification, NotificationKind, ReservationStatus
+from reservations.notifications import message_of
 
 
 # Plain serializers with declared fields: a grab answers faster without ModelSerializer's
@@ -48,3 +49,20 @@ class GrabSerializer(serializers.Serializer):
 
 class WhenSerializer(serializers.Serializer):
     when = serializers.ChoiceField(choices=["upcoming", "past"], required=False)
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=NotificationKind.choices, read_only=True)
+    message = serializers.SerializerMethodField()
+    # DRF's metaclass takes declared fields off the class, so this does not shadow `.data`.
+    data = serializers.DictField(read_only=True)  # type: ignore[assignment]
+    created_at = serializers.DateTimeField(read_only=True)
+    read_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def get_message(self, notification: Notification) -> str:
+        return message_of(notification)
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()

@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,10 +15,17 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from hothour.api.throttles import ScopedThrottle
-from hothour.errors import Invalid
-from reservations import selectors, services
+from hothour.errors import Invalid, NotFound
+from reservations import calendar, selectors, services
+from reservations.models import Notification
 
-from .serializers import GrabSerializer, ReservationSerializer, WhenSerializer
+from .serializers import (
+    GrabSerializer,
+    MarkedSerializer,
+    NotificationSerializer,
+    ReservationSerializer,
+    WhenSerializer,
+)
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -91,3 +99,73 @@ class ReservationCancelView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         reservation = services.reservation_cancel_by_customer(user=_user(request), reservation_id=pk)
         return Response(ReservationSerializer(reservation).data)
+
+
+class NotificationListView(generics.ListAPIView):
+    """Own notifications, newest first, with the number still unread."""
+
+    serializer_class = NotificationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list[type] = []
+
+    def get_queryset(self) -> Any:
+        return Notification.objects.filter(user=_user(self.request))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        response.data["unread_count"] = self.get_queryset().filter(read_at__isnull=True).count()
+        return response
+
+
+class NotificationReadView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        notification = services.notification_mark_read(user=_user(request), notification_id=pk)
+        return Response(NotificationSerializer(notification).data)
+
+
+class NotificationReadAllView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: MarkedSerializer})
+    def post(self, request: Request) -> Response:
+        return Response({"marked": services.notifications_mark_all_read(user=_user(request))})
+
+
+class ReservationCalendarView(APIView):
+    """The reservation's class as an iCalendar event (owner only)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        owned = selectors.reservations_of(user=_user(request), now=timezone.now()).filter(pk=pk).exists()
+        if not owned:
+            raise NotFound(_("No such reservation."))
+        return _ics_response(calendar.reservation_ics(pk), f"hothour-{pk}.ics")
+
+
+class CalendarFeedView(APIView):
+    """A private iCal feed of a customer's reservations, for calendar apps: the URL is the secret."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
+    def get(self, request: Request, token: str) -> HttpResponse:
+        user = User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+        if user is None:
+            raise NotFound(_("No such calendar."))
+        return _ics_response(
+            calendar.feed_ics(user, selectors.calendar_feed(user=user, now=timezone.now())), None
+        )
+
+
+def _ics_response(content: bytes, filename: str | None) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

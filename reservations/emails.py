@@ -1,0 +1,63 @@
+"""Reservation emails: confirmation (with the .ics), cancellation, and the reminder before class."""
+
+import zoneinfo
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+
+from hothour.mail import queue_email
+
+from .models import Reservation
+
+
+def _context(reservation: Reservation) -> dict[str, Any]:
+    auction, studio, user = reservation.auction, reservation.auction.studio, reservation.user
+    # The class time as the studio lives it, wherever the customer or the server is.
+    zone = zoneinfo.ZoneInfo(studio.timezone)
+    local = auction.scheduled_at.astimezone(zone)
+    cancel_until = (
+        auction.scheduled_at - timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
+    ).astimezone(zone)
+    return {
+        "name": user.full_name,
+        "code": reservation.booking_code,
+        "title": auction.title,
+        "studio": studio.name,
+        "address": studio.address,
+        "maps_url": studio.maps_url,
+        "timezone": studio.timezone,
+        "class_time": local.strftime("%d.%m.%Y %H:%M"),
+        "cancel_until": cancel_until.strftime("%d.%m.%Y %H:%M"),
+        "price": str(reservation.locked_price),
+        "currency": settings.HOTHOUR_CURRENCY,
+    }
+
+
+def queue_booking_confirmation(reservation: Reservation) -> None:
+    context = {**_context(reservation), "ics_reservation_id": reservation.pk}
+    queue_email(
+        template="booking_confirmed",
+        to=reservation.user.email,
+        context=context,
+        language=reservation.user.language,
+    )
+
+
+def queue_cancellation(reservation: Reservation, *, by_studio: bool) -> None:
+    context = {**_context(reservation), "by_studio": by_studio}
+    queue_email(
+        template="reservation_cancelled",
+        to=reservation.user.email,
+        context=context,
+        language=reservation.user.language,
+    )
+
+
+def queue_reminder(reservation: Reservation) -> None:
+    queue_email(
+        template="class_reminder",
+        to=reservation.user.email,
+        context=_context(reservation),
+        language=reservation.user.language,
+    )

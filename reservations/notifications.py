@@ -1,0 +1,98 @@
+"""In-app notifications: who is told what, pushed live on `/ws/me/` after commit.
+
+Each notification stores its kind and the values its text needs; the text is rendered in the
+reader's language when read, so one row serves a Turkish and an English client alike.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from auctions import events
+from auctions.models import Auction
+
+from .models import Notification, NotificationKind, Reservation
+
+MESSAGES = {
+    NotificationKind.BOOKING_CONFIRMED: lambda d: (
+        _("You got %(title)s for %(price)s. Your code: %(code)s.") % d
+    ),
+    NotificationKind.RESERVATION_CANCELLED_BY_STUDIO: lambda d: (
+        _("The studio cancelled your reservation %(code)s for %(title)s.") % d
+    ),
+    NotificationKind.AUCTION_CANCELLED: lambda d: (
+        _("%(title)s was cancelled by the studio; you pay nothing.") % d
+    ),
+    NotificationKind.NO_SHOW: lambda d: _("You were marked as a no-show for %(title)s.") % d,
+    NotificationKind.BOOKING_SUSPENDED: lambda d: (
+        _("Booking is suspended after %(strikes)s no-shows, until %(until)s.") % d
+    ),
+    NotificationKind.CUSTOMER_CANCELLED: lambda d: (
+        _("%(customer)s cancelled %(code)s for %(title)s; the spot is back on sale.") % d
+    ),
+    NotificationKind.AUCTION_EXPIRED_UNSOLD: lambda d: _("%(title)s ended without a buyer.") % d,
+}
+
+
+def message_of(notification: Notification) -> str:
+    return str(MESSAGES[NotificationKind(notification.kind)](notification.data))
+
+
+def notification_data(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "message": message_of(notification),
+        "data": notification.data,
+        "created_at": notification.created_at.isoformat(),
+        "read_at": notification.read_at.isoformat() if notification.read_at else None,
+    }
+
+
+def reservation_facts(reservation: Reservation) -> dict[str, Any]:
+    return {
+        "reservation_id": reservation.pk,
+        "auction_id": reservation.auction_id,
+        "title": reservation.auction.title,
+        "code": reservation.booking_code,
+        "price": str(reservation.locked_price),
+        "scheduled_at": reservation.auction.scheduled_at.isoformat(),
+    }
+
+
+def notify(*, user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> list[Notification]:
+    """Create one notification per user and push each to its owner after commit."""
+    created = Notification.objects.bulk_create(
+        [Notification(user_id=user_id, kind=kind, data=data) for user_id in user_ids]
+    )
+    events.send_many(
+        [([events.user_group(n.user_id)], "notification_created", notification_data(n)) for n in created]
+    )
+    return created
+
+
+def studio_manager_ids(studio_id: int) -> list[int]:
+    """The managers of this studio only (not every admin of every studio)."""
+    return list(
+        User.objects.filter(studio_id=studio_id, is_staff=True, is_active=True).values_list("pk", flat=True)
+    )
+
+
+def notify_expired_unsold(auctions: list[Auction]) -> None:
+    """The tick closed these auctions unsold: tell each one's studio managers, in one insert."""
+    managers: dict[int, list[int]] = {}
+    notifications = []
+    for auction in auctions:
+        if auction.studio_id not in managers:
+            managers[auction.studio_id] = studio_manager_ids(auction.studio_id)
+        data = {"auction_id": auction.pk, "title": auction.title}
+        notifications += [
+            Notification(user_id=user_id, kind=NotificationKind.AUCTION_EXPIRED_UNSOLD, data=data)
+            for user_id in managers[auction.studio_id]
+        ]
+    created = Notification.objects.bulk_create(notifications)
+    events.send_many(
+        [([events.user_group(n.user_id)], "notification_created", notification_data(n)) for n in created]
+    )
