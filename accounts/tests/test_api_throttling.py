@@ -61,18 +61,33 @@ def test_failed_logins_count_towards_the_login_throttle(api_client, customer, th
 
 
 @pytest.mark.django_db
-def test_login_throttle_is_per_client_address(api_client, customer, throttle_rates):
+def test_login_address_limit_is_per_client_address(api_client, customer, throttle_rates):
     # given
-    throttle_rates(login="3/min")
+    throttle_rates(login="100/min", login_ip="3/min")
     credentials = {"email": customer.email, "password": DEFAULT_PASSWORD}
-    for _ in range(4):
-        post(api_client, "auth-login", credentials, REMOTE_ADDR="10.0.0.1")
+    answers = [post(api_client, "auth-login", credentials, REMOTE_ADDR="10.0.0.1") for _ in range(4)]
 
     # when
     other_client = post(api_client, "auth-login", credentials, REMOTE_ADDR="10.0.0.2")
 
     # then
+    _assert_throttled(answers[3])
     assert other_client.status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_account_limit_holds_across_addresses(api_client, customer, throttle_rates):
+    # given: someone tries one account from many addresses
+    throttle_rates(login="3/min", login_ip="100/min")
+    guess = {"email": customer.email, "password": "guess"}
+    for n in range(3):
+        assert post(api_client, "auth-login", guess, REMOTE_ADDR=f"10.0.1.{n}").status_code == 401
+
+    # when
+    response = post(api_client, "auth-login", guess, REMOTE_ADDR="10.0.1.99")
+
+    # then
+    _assert_throttled(response)
 
 
 @pytest.mark.django_db

@@ -1,7 +1,9 @@
 """The one place where errors become HTTP responses: `{"code", "detail"}` (+ `fields`)."""
 
+import logging
 from typing import Any
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -11,6 +13,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from hothour import errors
+
+logger = logging.getLogger(__name__)
 
 DOMAIN_STATUS = {
     errors.NotFound: status.HTTP_404_NOT_FOUND,
@@ -38,6 +42,8 @@ DRF_CODE_OVERRIDES = {
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, errors.DomainError):
         return _domain_response(exc)
+    if isinstance(exc, DATABASE_DOWN):
+        return service_unavailable_response(exc)
     if isinstance(exc, TokenError):
         exc = InvalidToken(exc.args[0] if exc.args else None)
     if isinstance(exc, Http404):
@@ -49,6 +55,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     response.data = _api_exception_body(exc)
+    return response
+
+
+# The database is unreachable (down, restarting, or the pool could not hand out a connection).
+DATABASE_DOWN = (db.OperationalError, db.InterfaceError)
+
+
+def service_unavailable_response(exc: Exception) -> Response:
+    logger.error("database unavailable: %s", exc.__class__.__name__)
+    response = Response(
+        {
+            "code": "service_unavailable",
+            "detail": _("The service is briefly unavailable; try again shortly."),
+        },
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+    response["Retry-After"] = "5"
     return response
 
 

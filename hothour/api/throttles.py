@@ -1,12 +1,72 @@
-"""Throttles whose rates are read when used, so settings changes (and tests) take effect."""
+"""Rate limits that hold under concurrency: one atomic counter per identity and time window.
 
+A request is counted against every identity it has: the client IP always, the signed-in user,
+and for the account endpoints the email address it names. Any of them over its rate → 429.
+Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]: `<scope>` for users and emails,
+`<scope>_ip` (falling back to `<scope>`) for addresses. If the cache (Redis) is unreachable the
+limit is not enforced rather than failing the request: availability first, and it is logged.
+"""
+
+import logging
+import math
+import time
+from typing import Any
+
+from django.core.cache import cache
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class ScopedThrottle(ScopedRateThrottle):
-    """Per user when signed in, per client IP otherwise, with the rate of the view's scope."""
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "10/min" → (10, 60)."""
+    count, period = rate.split("/")
+    return int(count), PERIODS[period[0]]
 
-    def get_rate(self) -> str | None:
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
-        return str(rate) if rate is not None else None
+
+class ScopedThrottle(BaseThrottle):
+    """Uses the view's `throttle_scope`; counts per IP, per user and per submitted email."""
+
+    def __init__(self) -> None:
+        self.wait_seconds: float | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        scope = getattr(view, "throttle_scope", None)
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        if not scope or scope not in rates:
+            return True
+        now = time.time()
+        for kind, identity in self.identities(request):
+            rate = rates.get(f"{scope}_ip", rates[scope]) if kind == "ip" else rates[scope]
+            if rate is None:
+                continue
+            limit, period = parse_rate(str(rate))
+            window = int(now // period)
+            key = f"throttle:{scope}:{kind}:{identity}:{window}"
+            try:
+                cache.add(key, 0, timeout=period + 1)
+                count = cache.incr(key)
+            except Exception as exc:
+                logger.warning("throttle store unavailable (%s); not limiting", exc.__class__.__name__)
+                return True
+            if count > limit:
+                self.wait_seconds = (window + 1) * period - now
+                return False
+        return True
+
+    def identities(self, request: Request) -> list[tuple[str, str]]:
+        found = [("ip", self.get_ident(request))]
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            found.append(("user", str(user.pk)))
+        email = request.data.get("email") if isinstance(request.data, dict) else None
+        if isinstance(email, str) and email.strip():
+            found.append(("email", email.strip().lower()[:254]))
+        return found
+
+    def wait(self) -> float | None:
+        return None if self.wait_seconds is None else max(1, math.ceil(self.wait_seconds))

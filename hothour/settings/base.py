@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hothour.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "hothour.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "hothour.urls"
@@ -84,11 +86,20 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request may run in its own thread: a bounded pool keeps a flash sale of
     # hundreds of concurrent grabs from exhausting PostgreSQL's max_connections.
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
-        "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
-        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
-    }
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "pool": {
+                "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+                "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
+                # How long a request waits for a free connection before answering 503.
+                "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
+            },
+            # A database that is down is reported in seconds, not after TCP's own timeout.
+            "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+            # Our own pool, no pgbouncer in between: server-side prepared statements are safe.
+            "prepare_threshold": 5,
+        }
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded run has two writers (server and ticker): wait for the file lock, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
@@ -157,6 +168,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "hothour" / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # The embedded default serves static files straight from the apps; production collects them.
 WHITENOISE_USE_FINDERS = True
@@ -186,13 +198,19 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hothour.api.exceptions.exception_handler",
+    # Per user or account email; the "_ip" rates apply per client address (shared by offices and
+    # mobile carriers, hence higher).
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
+        "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
         "refresh": env.str("THROTTLE_REFRESH", default="60/min"),
         "register": env.str("THROTTLE_REGISTER", default="5/min"),
         "verification": env.str("THROTTLE_VERIFICATION", default="5/min"),
+        "verification_ip": env.str("THROTTLE_VERIFICATION_IP", default="20/min"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/min"),
+        "password_reset_ip": env.str("THROTTLE_PASSWORD_RESET_IP", default="20/min"),
         "grab": env.str("THROTTLE_GRAB", default="30/min"),
+        "grab_ip": env.str("THROTTLE_GRAB_IP", default="120/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
@@ -221,6 +239,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AuctionStatusEnum": "auctions.models.AuctionStatus",
+        "ReservationStatusEnum": "reservations.models.ReservationStatus",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -230,6 +252,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
+# Queuing a task (an email) after commit must not hold a request for long when Redis is down.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 HOTHOUR_TICK_SECONDS = env.float("HOTHOUR_TICK_SECONDS", default=1.0)
 # Without Redis there is no Celery beat: the ASGI server ticks in-process (hothour.asgi).
 HOTHOUR_IN_PROCESS_TICKER = env.bool("HOTHOUR_IN_PROCESS_TICKER", default=not REDIS_URL)

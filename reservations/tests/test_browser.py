@@ -172,3 +172,20 @@ def test_the_admin_speaks_turkish_to_a_turkish_browser(live_server, browser_page
     assert "Açık artırmalar" in text
     # Django's own catalogue, greeting the manager by name (the page shows it upper-cased by CSS)
     assert "Hoş Geldiniz, Yönetici" in " ".join((page.text_content("#user-tools") or "").split())
+
+
+def test_api_docs_render_under_the_content_security_policy(live_server, browser_page):
+    page = browser_page
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security" in message.text else None,
+    )
+
+    response = page.goto(f"{live_server.url}/api/v1/docs/")
+
+    assert response is not None
+    assert "script-src 'self'" in (response.headers.get("content-security-policy") or "")
+    page.wait_for_selector("text=/api/v1/reservations/")
+    page.screenshot(path=SCREENSHOTS / "08-api-docs.png", full_page=False)
+    assert violations == []
