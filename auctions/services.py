@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -233,9 +233,7 @@ def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> Tic
             before = {auction.pk: auction.status for auction in due}
             for auction in due:
                 messages.extend(_tick_one(auction, now=now, result=result))
-            Auction.objects.bulk_update(
-                due, ["status", "current_price", "next_change_at", "turbo_started_at", "updated_at"]
-            )
+            _save_ticked(due)
             events.send_many(messages)
             expired = [
                 a for a in due if a.status == AuctionStatus.EXPIRED and before[a.pk] != AuctionStatus.EXPIRED
@@ -251,6 +249,42 @@ def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> Tic
                 pk=1, defaults={"last_tick_at": now, "last_processed": result.processed}
             )
             return result
+
+
+TICKED_FIELDS = ["status", "current_price", "next_change_at", "turbo_started_at", "updated_at"]
+
+
+def _save_ticked(auctions: list[Auction]) -> None:
+    """Write the ticked fields of many locked rows in one statement.
+
+    On PostgreSQL one UPDATE ... FROM (VALUES ...): Django's bulk_update builds a CASE per field
+    and row, which took ~0.9 ms a row (bench/tick_bench.py) against ~0.06 ms for this.
+    """
+    if not auctions:
+        return
+    if connection.vendor != "postgresql":
+        Auction.objects.bulk_update(auctions, TICKED_FIELDS)
+        return
+    row = "(%s::bigint, %s::varchar, %s::numeric, %s::timestamptz, %s::timestamptz, %s::timestamptz)"
+    params: list[Any] = []
+    for auction in auctions:
+        params += [
+            auction.pk,
+            auction.status,
+            auction.current_price,
+            auction.next_change_at,
+            auction.turbo_started_at,
+            auction.updated_at,
+        ]
+    table = Auction._meta.db_table
+    sql = (
+        f"UPDATE {table} AS a SET status = v.status, current_price = v.current_price, "  # noqa: S608 - no user input
+        "next_change_at = v.next_change_at, turbo_started_at = v.turbo_started_at, updated_at = v.updated_at "
+        f"FROM (VALUES {', '.join([row] * len(auctions))}) "
+        "AS v(id, status, current_price, next_change_at, turbo_started_at, updated_at) WHERE a.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _tick_one(auction: Auction, *, now: datetime, result: TickResult) -> list[events.Message]:
