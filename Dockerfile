@@ -15,4 +15,4 @@ RUN SECRET_KEY=build-only-placeholder-build-only-placeholder-build-only DATABASE
 RUN useradd --create-home hothour
 USER hothour
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "hothour.asgi:application"]
+CMD ["gunicorn", "hothour.wsgi:application", "-b", "0.0.0.0:8000", "-k", "gthread", "-w", "4", "--threads", "4"]

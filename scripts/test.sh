@@ -23,5 +23,7 @@ ruff check .
 ruff format --check .
 echo "==> mypy"
 mypy .
+echo "==> pip-audit"
+python scripts/audit.py
 echo "==> pytest"
 pytest "$@"
