@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from hothour.mail import queue_email
 
@@ -16,9 +17,9 @@ def _context(reservation: Reservation) -> dict[str, Any]:
     # The class time as the studio lives it, wherever the customer or the server is.
     zone = zoneinfo.ZoneInfo(studio.timezone)
     local = auction.scheduled_at.astimezone(zone)
-    cancel_until = (
-        auction.scheduled_at - timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
-    ).astimezone(zone)
+    cutoff = auction.scheduled_at - timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
+    # A last-minute spot is often booked past the cutoff: then no free cancellation is promised.
+    cancel_until = cutoff.astimezone(zone).strftime("%d.%m.%Y %H:%M") if timezone.now() <= cutoff else ""
     return {
         "name": user.full_name,
         "code": reservation.booking_code,
@@ -28,7 +29,7 @@ def _context(reservation: Reservation) -> dict[str, Any]:
         "maps_url": studio.maps_url,
         "timezone": studio.timezone,
         "class_time": local.strftime("%d.%m.%Y %H:%M"),
-        "cancel_until": cancel_until.strftime("%d.%m.%Y %H:%M"),
+        "cancel_until": cancel_until,
         "price": str(reservation.locked_price),
         "currency": settings.HOTHOUR_CURRENCY,
     }

@@ -7,6 +7,7 @@ reader's language when read, so one row serves a Turkish and an English client a
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -67,10 +68,20 @@ def notify(*, user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> list[
     created = Notification.objects.bulk_create(
         [Notification(user_id=user_id, kind=kind, data=data) for user_id in user_ids]
     )
-    events.send_many(
-        [([events.user_group(n.user_id)], "notification_created", notification_data(n)) for n in created]
-    )
+    _push(created)
     return created
+
+
+def _push(created: list[Notification]) -> None:
+    """Send each new notification to its owner, its text in their language (not the actor's)."""
+    if not created:
+        return
+    languages = dict(User.objects.filter(pk__in={n.user_id for n in created}).values_list("pk", "language"))
+    messages: list[events.Message] = []
+    for n in created:
+        with translation.override(languages.get(n.user_id)):
+            messages.append(([events.user_group(n.user_id)], "notification_created", notification_data(n)))
+    events.send_many(messages)
 
 
 def studio_manager_ids(studio_id: int) -> list[int]:
@@ -92,7 +103,4 @@ def notify_expired_unsold(auctions: list[Auction]) -> None:
             Notification(user_id=user_id, kind=NotificationKind.AUCTION_EXPIRED_UNSOLD, data=data)
             for user_id in managers[auction.studio_id]
         ]
-    created = Notification.objects.bulk_create(notifications)
-    events.send_many(
-        [([events.user_group(n.user_id)], "notification_created", notification_data(n)) for n in created]
-    )
+    _push(Notification.objects.bulk_create(notifications))
