@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -134,3 +135,47 @@ def test_a_real_price_drop_arrives_within_one_tick_of_next_drop_at(real_processe
     assert message["data"]["current_price"] == str(pricing.price_at(price_settings, drop_at))
     lateness = (arrived_at - drop_at).total_seconds()
     assert 0 <= lateness <= TICK_SECONDS + 1.5, f"price_update arrived {lateness:.2f}s after next_drop_at"
+
+
+def test_a_client_that_never_reads_does_not_stall_the_others(real_processes):
+    # given one client that stops reading after the handshake, and ten that read
+    url = f"ws://127.0.0.1:{real_processes}/ws/auctions/"
+    origin = Origin("http://localhost")
+    messages, pad = 300, "x" * 20_000  # ~6 MB for the stalled socket: far past any socket buffer
+
+    async def scenario() -> list[int]:
+        stalled = await websockets.connect(url, origin=origin, max_queue=1)
+        readers = [await websockets.connect(url, origin=origin, max_size=None) for _ in range(10)]
+        for reader in readers:
+            assert json.loads(await reader.recv())["event"] == "snapshot"
+        layer = RedisPubSubChannelLayer(hosts=[settings.REDIS_URL], prefix=f"e2e-{os.getpid()}")
+
+        # when the server pushes a stream of changes to everyone
+        for n in range(messages):
+            await layer.group_send(
+                "auctions",
+                {
+                    "type": "broadcast",
+                    "event": "price_update",
+                    "data": {"n": n, "pad": pad},
+                    "server_time": "",
+                },
+            )
+
+        async def count_updates(reader) -> int:
+            seen = 0
+            while seen < messages:
+                if json.loads(await reader.recv())["event"] == "price_update":
+                    seen += 1
+            return seen
+
+        try:
+            return list(await asyncio.wait_for(asyncio.gather(*map(count_updates, readers)), timeout=30))
+        finally:
+            await layer.flush()
+            for reader in readers:
+                await reader.close()
+            stalled.transport.abort()
+
+    # then every reading client got every message
+    assert asyncio.run(scenario()) == [messages] * 10
