@@ -100,6 +100,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "prepare_threshold": 5,
         }
     )
+    # The pool checks a connection before handing it out: after a PostgreSQL restart the stale
+    # ones are replaced instead of each failing one request with a 503 (hothour/tests/test_faults.py).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded run has two writers (server and ticker): wait for the file lock, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
