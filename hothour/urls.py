@@ -21,6 +21,9 @@ admin.site.site_header = _("HotHour back office")
 admin.site.site_title = _("HotHour")
 admin.site.index_title = _("Your studio today")
 
+# A URL no route matches answers in the API's error shape under /api/ (Django's page elsewhere).
+handler404 = "hothour.api.exceptions.page_not_found"
+
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),

@@ -99,7 +99,9 @@ class StudioSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    studio = StudioSummarySerializer(read_only=True)
+    # Declared for the schema: a customer has no studio, a manager no gender (the model allows both).
+    studio = StudioSummarySerializer(read_only=True, allow_null=True)
+    gender = serializers.ChoiceField(choices=Gender.choices, read_only=True, allow_blank=True)
     no_show_strikes = serializers.SerializerMethodField()
     booking_suspended_until = serializers.SerializerMethodField()
     calendar_feed_url = serializers.SerializerMethodField()

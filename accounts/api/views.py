@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
 from accounts.models import User
+from hothour.api.schema import BODY, error_responses
 from hothour.api.throttles import ScopedThrottle
 
 from . import serializers as s
@@ -36,38 +37,73 @@ class RegisterView(APIView):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "register"
 
-    @extend_schema(request=s.RegisterSerializer, responses={201: s.MeSerializer})
+    @extend_schema(
+        request=s.RegisterSerializer,
+        responses={201: s.MeSerializer, **error_responses(*BODY, 401, 429)},
+    )
     def post(self, request: Request) -> Response:
         user = services.user_register(**_valid(s.RegisterSerializer, request))
-        return Response(s.MeSerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.MeSerializer(user, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class VerifyEmailView(APIView):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "verification"
 
-    @extend_schema(request=s.TokenSerializer, responses={200: s.MeSerializer})
+    @extend_schema(
+        request=s.TokenSerializer,
+        responses={
+            200: s.MeSerializer,
+            **error_responses(
+                *BODY, 401, 429, e400="Invalid input, or a bad link (`token_invalid`, `token_expired`)."
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         user = services.user_verify_email(**_valid(s.TokenSerializer, request))
-        return Response(s.MeSerializer(user).data)
+        return Response(s.MeSerializer(user, context={"request": request}).data)
 
 
 class VerifyEmailResendView(APIView):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "verification"
 
-    @extend_schema(request=s.EmailSerializer, responses={202: DetailSerializer})
+    @extend_schema(
+        request=s.EmailSerializer, responses={202: DetailSerializer, **error_responses(*BODY, 401, 429)}
+    )
     def post(self, request: Request) -> Response:
         services.verification_resend(**_valid(s.EmailSerializer, request))
         detail = _("If an unverified account uses this address, a new link is on its way.")
         return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            200: s.TokenPairSerializer,
+            **error_responses(*BODY, 429, e401="Wrong email or password (`invalid_credentials`)."),
+        }
+    )
+)
 class LoginView(jwt_views.TokenObtainPairView):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "login"
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            200: s.TokenPairSerializer,
+            **error_responses(
+                *BODY,
+                429,
+                e401="A bad refresh token (`token_not_valid`) or an ended session (`session_revoked`).",
+            ),
+        }
+    )
+)
 class RefreshView(jwt_views.TokenRefreshView):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "refresh"
@@ -76,7 +112,7 @@ class RefreshView(jwt_views.TokenRefreshView):
 class LogoutView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=s.LogoutSerializer, responses={204: None})
+    @extend_schema(request=s.LogoutSerializer, responses={204: None, **error_responses(*BODY, 401)})
     def post(self, request: Request) -> Response:
         refresh = RefreshToken(_valid(s.LogoutSerializer, request)["refresh"])
         services.session_logout(user=_user(request), refresh=refresh)
@@ -87,7 +123,9 @@ class PasswordResetView(APIView):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "password_reset"
 
-    @extend_schema(request=s.EmailSerializer, responses={202: DetailSerializer})
+    @extend_schema(
+        request=s.EmailSerializer, responses={202: DetailSerializer, **error_responses(*BODY, 401, 429)}
+    )
     def post(self, request: Request) -> Response:
         services.password_reset_request(**_valid(s.EmailSerializer, request))
         detail = _("If an account uses this address, a reset link is on its way.")
@@ -98,7 +136,15 @@ class PasswordResetConfirmView(APIView):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "password_reset"
 
-    @extend_schema(request=s.PasswordResetConfirmSerializer, responses={204: None})
+    @extend_schema(
+        request=s.PasswordResetConfirmSerializer,
+        responses={
+            204: None,
+            **error_responses(
+                *BODY, 401, 429, e400="Invalid input, or a bad link (`token_invalid`, `token_expired`)."
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         services.password_reset_confirm(**_valid(s.PasswordResetConfirmSerializer, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -107,7 +153,10 @@ class PasswordResetConfirmView(APIView):
 class PasswordChangeView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenPairSerializer})
+    @extend_schema(
+        request=s.PasswordChangeSerializer,
+        responses={200: s.TokenPairSerializer, **error_responses(*BODY, 401)},
+    )
     def post(self, request: Request) -> Response:
         refresh = services.password_change(user=_user(request), **_valid(s.PasswordChangeSerializer, request))
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
@@ -116,18 +165,23 @@ class PasswordChangeView(APIView):
 class MeView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={200: s.MeSerializer})
+    @extend_schema(responses={200: s.MeSerializer, **error_responses(401)})
     def get(self, request: Request) -> Response:
         return Response(s.MeSerializer(_user(request), context={"request": request}).data)
 
-    @extend_schema(request=s.MeUpdateSerializer, responses={200: s.MeSerializer})
+    @extend_schema(
+        request=s.MeUpdateSerializer, responses={200: s.MeSerializer, **error_responses(*BODY, 401)}
+    )
     def patch(self, request: Request) -> Response:
         user = services.user_update_profile(user=_user(request), **_valid(s.MeUpdateSerializer, request))
         return Response(s.MeSerializer(user, context={"request": request}).data)
 
-    @extend_schema(request=s.DeleteAccountSerializer, responses={204: None})
+    @extend_schema(request=s.DeleteAccountSerializer, responses={204: None, **error_responses(*BODY, 401)})
     def delete(self, request: Request) -> Response:
-        """Delete the account: personal data erased, reservations kept anonymised for the studio."""
+        """Delete the account: personal data erased, reservations kept anonymised for the studio.
+
+        The body carries the current password: `{"password": "..."}` (400 `invalid` without it).
+        """
         services.user_delete_account(user=_user(request), **_valid(s.DeleteAccountSerializer, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -137,7 +191,7 @@ class CalendarTokenView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: s.CalendarFeedSerializer})
+    @extend_schema(request=None, responses={200: s.CalendarFeedSerializer, **error_responses(401)})
     def post(self, request: Request) -> Response:
         user = _user(request)
         services.user_calendar_token_rotate(user=user)
@@ -145,6 +199,14 @@ class CalendarTokenView(APIView):
         return Response({"calendar_feed_url": me["calendar_feed_url"]})
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={
+            200: s.StudioSerializer,
+            **error_responses(400, 401, e404="No such page (`not_found`)."),
+        }
+    )
+)
 class StudioListView(generics.ListAPIView):
     serializer_class = s.StudioSerializer
     filter_backends: list[type] = []
@@ -153,6 +215,7 @@ class StudioListView(generics.ListAPIView):
         return selectors.studio_list()
 
 
+@extend_schema_view(get=extend_schema(responses={200: s.StudioSerializer, **error_responses(401, 404)}))
 class StudioDetailView(generics.RetrieveAPIView):
     serializer_class = s.StudioSerializer
 

@@ -5,8 +5,9 @@ from typing import Any
 
 from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -139,3 +140,12 @@ def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
         return fields
     messages = detail if isinstance(detail, list) else [detail]
     return {prefix or "non_field_errors": [str(message) for message in messages]}
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 for a URL no route matches (`auctions/abc/`): under /api/ the API's error body."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "detail": str(exceptions.NotFound.default_detail)}, status=404
+        )
+    return defaults.page_not_found(request, exception)

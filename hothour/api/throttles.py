@@ -7,6 +7,7 @@ Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]: `<scope>` for users an
 limit is not enforced rather than failing the request: availability first, and it is logged.
 """
 
+import hashlib
 import logging
 import math
 import time
@@ -28,6 +29,14 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[period[0]]
 
 
+def _digest(identity: object) -> str:
+    """Keys of a fixed length and alphabet, whatever a client sends, and no email address in Redis.
+
+    `identity` may be None: a request without REMOTE_ADDR (a unix socket) has no address to count.
+    """
+    return hashlib.sha256(str(identity).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 class ScopedThrottle(BaseThrottle):
     """Uses the view's `throttle_scope`; counts per IP, per user and per submitted email."""
 
@@ -46,7 +55,7 @@ class ScopedThrottle(BaseThrottle):
                 continue
             limit, period = parse_rate(str(rate))
             window = int(now // period)
-            key = f"throttle:{scope}:{kind}:{identity}:{window}"
+            key = f"throttle:{scope}:{kind}:{_digest(identity)}:{window}"
             try:
                 cache.add(key, 0, timeout=period + 1)
                 count = cache.incr(key)

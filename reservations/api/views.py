@@ -7,13 +7,14 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from hothour.api.schema import BODY, error_responses
 from hothour.api.throttles import ScopedThrottle
 from hothour.errors import Invalid, NotFound
 from reservations import calendar, selectors, services
@@ -56,13 +57,27 @@ class ReservationListCreateView(generics.ListAPIView):
             user=_user(self.request), when=params.validated_data.get("when"), now=timezone.now()
         )
 
-    @extend_schema(parameters=[OpenApiParameter("when", OpenApiTypes.STR, enum=["upcoming", "past"])])
+    @extend_schema(
+        parameters=[OpenApiParameter("when", OpenApiTypes.STR, enum=["upcoming", "past"])],
+        responses={200: ReservationSerializer, **error_responses(400, 401, e404="No such page.")},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=GrabSerializer,
-        responses={201: ReservationSerializer},
+        responses={
+            201: ReservationSerializer,
+            **error_responses(
+                *BODY,
+                401,
+                429,
+                e403="`email_not_verified`, `staff_cannot_book`, `gender_not_allowed`, `booking_suspended`.",
+                e404="No such auction (`not_found`).",
+                e409="`auction_not_active`, `auction_sold`, `reservation_limit`, `idempotency_key_reused`, "
+                "or `price_changed` (with `current_price`).",
+            ),
+        },
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     def post(self, request: Request) -> Response:
@@ -83,6 +98,7 @@ class ReservationListCreateView(generics.ListAPIView):
         )
 
 
+@extend_schema_view(get=extend_schema(responses={200: ReservationSerializer, **error_responses(401, 404)}))
 class ReservationDetailView(generics.RetrieveAPIView):
     serializer_class = ReservationSerializer
     permission_classes = [permissions.IsAuthenticated]
@@ -95,12 +111,28 @@ class ReservationDetailView(generics.RetrieveAPIView):
 class ReservationCancelView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: ReservationSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: ReservationSerializer,
+            **error_responses(
+                401,
+                404,
+                e403="Too close to the class (`cancellation_closed`).",
+                e409="Not pending any more (`reservation_not_cancellable`).",
+            ),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         reservation = services.reservation_cancel_by_customer(user=_user(request), reservation_id=pk)
         return Response(ReservationSerializer(reservation).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: NotificationSerializer, **error_responses(400, 401, e404="No such page.")}
+    )
+)
 class NotificationListView(generics.ListAPIView):
     """Own notifications, newest first, with the number still unread."""
 
@@ -120,7 +152,7 @@ class NotificationListView(generics.ListAPIView):
 class NotificationReadView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @extend_schema(request=None, responses={200: NotificationSerializer, **error_responses(401, 404)})
     def post(self, request: Request, pk: int) -> Response:
         notification = services.notification_mark_read(user=_user(request), notification_id=pk)
         return Response(NotificationSerializer(notification).data)
@@ -129,17 +161,25 @@ class NotificationReadView(APIView):
 class NotificationReadAllView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: MarkedSerializer})
+    @extend_schema(request=None, responses={200: MarkedSerializer, **error_responses(401)})
     def post(self, request: Request) -> Response:
         return Response({"marked": services.notifications_mark_all_read(user=_user(request))})
 
 
-class ReservationCalendarView(APIView):
+class _CalendarView(APIView):
+    """Answers a calendar app that asks for `text/calendar` by name (DRF would refuse it with 406,
+    as the API renders only JSON); the event is sent as iCalendar and errors stay JSON."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        return super().perform_content_negotiation(request, force=True)
+
+
+class ReservationCalendarView(_CalendarView):
     """The reservation's class as an iCalendar event (owner only)."""
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY, **error_responses(401, 404)})
     def get(self, request: Request, pk: int) -> HttpResponse:
         owned = selectors.reservations_of(user=_user(request), now=timezone.now()).filter(pk=pk).exists()
         if not owned:
@@ -147,13 +187,13 @@ class ReservationCalendarView(APIView):
         return _ics_response(calendar.reservation_ics(pk), f"hothour-{pk}.ics")
 
 
-class CalendarFeedView(APIView):
+class CalendarFeedView(_CalendarView):
     """A private iCal feed of a customer's reservations, for calendar apps: the URL is the secret."""
 
     authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY, **error_responses(404)})
     def get(self, request: Request, token: str) -> HttpResponse:
         user = User.objects.filter(calendar_token=token, is_active=True).first() if token else None
         if user is None:
