@@ -25,16 +25,13 @@ def _snapshot(auction_id: int | None) -> list[dict[str, Any]] | dict[str, Any] |
 class AuctionsConsumer(HotHourConsumer):
     async def connect(self) -> None:
         auction_id = self.scope["url_route"]["kwargs"].get("auction_id")
-        self.group = events.auction_group(auction_id) if auction_id is not None else events.ALL_AUCTIONS_GROUP
-        # Join before reading the snapshot, so no change between the two is lost.
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        snapshot = await _snapshot(auction_id)
         await self.accept()
+        group = events.auction_group(auction_id) if auction_id is not None else events.ALL_AUCTIONS_GROUP
+        # Join before reading the snapshot, so no change between the two is lost.
+        if not await self.join(group):
+            return
+        snapshot = await _snapshot(auction_id)
         if snapshot is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.send_event("snapshot", snapshot)
-
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)

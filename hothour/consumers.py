@@ -12,6 +12,7 @@ logger = logging.getLogger(__name__)
 MAX_CLIENT_FRAME = 4096
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_TRY_AGAIN_LATER = 1013
 
 
 class HotHourConsumer(AsyncWebsocketConsumer):
@@ -44,6 +45,25 @@ class HotHourConsumer(AsyncWebsocketConsumer):
             await self.send_error("unknown_event", 'The only client event is {"event": "ping"}.')
             return
         await self.send_event("pong", {})
+
+    async def join(self, group: str) -> bool:
+        """Subscribe to `group`; if the channel layer (Redis) is down, close with 1013 instead of
+        failing the handshake with a 500. Clients reconnect and get a fresh snapshot."""
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception as exc:
+            logger.warning("channel layer unavailable, refusing a socket: %s", exc.__class__.__name__)
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return False
+        self.group = group
+        return True
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception as exc:
+                logger.warning("channel layer unavailable on disconnect: %s", exc.__class__.__name__)
 
     async def send_error(self, code: str, detail: str) -> None:
         await self.send_event("error", {"code": code, "detail": detail})

@@ -1,25 +1,32 @@
 """Emails from templates, in the recipient's language, as plain text and HTML, sent by Celery.
 
 `templates/emails/<name>_subject.txt`, `<name>.txt` and `<name>.html` make one message.
-`queue_email` sends it after commit and retries when the mail server fails, so a mail server
-or broker that is down never fails the request that asked for the email.
+`queue_email` stores the email in the outbox inside the caller's transaction and asks Celery to
+send it after commit. A mail server or broker that is down never fails the request: the email
+stays in the outbox and `flush_outbox` (Celery beat, every minute) sends it later.
 """
 
 import logging
 import smtplib
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
+from accounts.models import OutboundEmail
 from hothour import effects
 
 logger = logging.getLogger(__name__)
 
 Attachment = tuple[str, bytes, str]  # file name, content, MIME type
 RETRYABLE = (smtplib.SMTPException, OSError)
+MAX_ATTEMPTS = 10
+# Emails that a task should have sent by now; younger ones are still on their way.
+STALE_AFTER = timedelta(minutes=2)
 
 
 def build_email(
@@ -42,12 +49,48 @@ def build_email(
 
 
 def queue_email(*, template: str, to: str, context: dict[str, Any], language: str | None = None) -> None:
-    effects.on_commit(
-        send_email.delay,
-        template=template,
-        to=to,
-        context=context,
-        language=language or translation.get_language() or "tr",
+    email = OutboundEmail.objects.create(
+        template=template, to=to, context=context, language=language or translation.get_language() or "tr"
+    )
+    effects.on_commit(send_email.delay, email.pk)
+
+
+def deliver(email_id: int) -> bool:
+    """Send one outbox email unless already sent; True when it went out now."""
+    failure: Exception | None = None
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
+        if email is None or email.sent_at is not None:
+            return False
+        email.attempts += 1
+        try:
+            _message(email).send()
+            email.sent_at = timezone.now()
+        except RETRYABLE as exc:
+            # Recorded (committed) before the caller retries or gives up.
+            email.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
+            failure = exc
+        email.save(update_fields=["attempts", "sent_at", "last_error"])
+    if failure is not None:
+        raise failure
+    return True
+
+
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    attachments = []
+    if email.context.get("ics_reservation_id"):
+        # Built when sent, from the database, so a late message carries the current state.
+        from reservations.calendar import reservation_ics
+
+        attachments.append(
+            ("hothour.ics", reservation_ics(email.context["ics_reservation_id"]), "text/calendar")
+        )
+    return build_email(
+        template=email.template,
+        to=email.to,
+        context=email.context,
+        language=email.language,
+        attachments=attachments,
     )
 
 
@@ -58,15 +101,24 @@ def queue_email(*, template: str, to: str, context: dict[str, Any], language: st
     retry_backoff=30,
     retry_backoff_max=30 * 60,
     retry_jitter=True,
-    max_retries=8,
+    max_retries=MAX_ATTEMPTS - 1,
 )
-def send_email(self: Any, *, template: str, to: str, context: dict[str, Any], language: str) -> None:
-    attachments = []
-    if context.get("ics_reservation_id"):
-        # Built when sent, from the database, so a retried message carries the current state.
-        from reservations.calendar import reservation_ics
-
-        attachments.append(("hothour.ics", reservation_ics(context["ics_reservation_id"]), "text/calendar"))
+def send_email(self: Any, email_id: int) -> None:
     if self.request.retries:
-        logger.warning("retrying email %s (attempt %s)", template, self.request.retries + 1)
-    build_email(template=template, to=to, context=context, language=language, attachments=attachments).send()
+        logger.warning("retrying email %s (attempt %s)", email_id, self.request.retries + 1)
+    deliver(email_id)
+
+
+@shared_task(ignore_result=True)
+def flush_outbox() -> int:
+    """Send what no task delivered (broker down at commit time, a worker lost, retries spent)."""
+    stale = OutboundEmail.objects.filter(
+        sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lt=timezone.now() - STALE_AFTER
+    ).values_list("pk", flat=True)
+    sent = 0
+    for email_id in list(stale[:500]):
+        try:
+            sent += deliver(email_id)
+        except RETRYABLE:
+            logger.warning("outbox email %s still failing", email_id)
+    return sent

@@ -30,8 +30,8 @@ class MeConsumer(HotHourConsumer):
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
         user, expires_at = found
-        self.group = events.user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        if not await self.join(events.user_group(user.pk)):
+            return
         await self.send_event("snapshot", await _snapshot(user))
         # The socket lives no longer than the token that opened it.
         self.expiry = asyncio.get_running_loop().call_later(
@@ -42,5 +42,4 @@ class MeConsumer(HotHourConsumer):
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "expiry"):
             self.expiry.cancel()
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await super().disconnect(code)

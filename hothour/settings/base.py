@@ -255,9 +255,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
-# Queuing a task (an email) after commit must not hold a request for long when Redis is down.
+# Queuing a task after commit must not hold a request when Redis is down: no publish retries,
+# the email waits in the outbox (accounts.OutboundEmail) and beat's flush_outbox sends it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_TASK_PUBLISH_RETRY = False
 HOTHOUR_TICK_SECONDS = env.float("HOTHOUR_TICK_SECONDS", default=1.0)
 # Without Redis there is no Celery beat: the ASGI server ticks in-process (hothour.asgi).
 HOTHOUR_IN_PROCESS_TICKER = env.bool("HOTHOUR_IN_PROCESS_TICKER", default=not REDIS_URL)
@@ -270,6 +271,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "reservations-no-shows": {"task": "reservations.tasks.mark_no_shows", "schedule": 60.0},
     "reservations-reminders": {"task": "reservations.tasks.send_reminders", "schedule": 300.0},
+    "emails-outbox": {"task": "hothour.mail.flush_outbox", "schedule": 60.0},
 }
 
 HOTHOUR_CURRENCY = env.str("HOTHOUR_CURRENCY", default="TRY")

@@ -20,14 +20,14 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from accounts.models import Studio, User
+from accounts.models import OutboundEmail, Studio, User
 from accounts.tests.factories import CustomerFactory, ManagerFactory, StudioFactory
 from auctions import services as auction_services
 from auctions.models import Auction
 from auctions.tests.factories import make_auction, minutes
 from conftest import authenticate
 from hothour.celery import app as celery_app
-from hothour.mail import send_email
+from hothour.mail import STALE_AFTER, flush_outbox, send_email
 from reservations import services
 from reservations.models import Reservation, ReservationStatus
 from reservations.tests.factories import ReservationFactory, grab
@@ -350,13 +350,52 @@ def test_grab_succeeds_while_the_mail_server_is_down_and_the_email_is_retried(
     assert response.status_code == 201, response.json()
     assert Reservation.objects.filter(pk=response.json()["id"], user=customer).exists()
     assert mail_server_down.attempts == send_email.max_retries + 1
+    (email,) = OutboundEmail.objects.filter(template="booking_confirmed", to=customer.email)
     retries = [r.getMessage() for r in caplog.records if r.name == "hothour.mail"]
     assert retries == [
-        f"retrying email booking_confirmed (attempt {n})" for n in range(2, send_email.max_retries + 2)
+        f"retrying email {email.pk} (attempt {n})" for n in range(2, send_email.max_retries + 2)
     ]
     given_up = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(given_up) == 1
     assert "SMTPException" in given_up[0].getMessage()
+    # and the email is not lost: it waits in the outbox with what went wrong
+    assert email.sent_at is None
+    assert email.attempts == send_email.max_retries + 1
+    assert "421 Service not available" in email.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_the_mail_server_refused_is_sent_by_the_outbox_flush_once_it_is_back(
+    api_client, mail_server_down, settings
+):
+    # given a booking whose confirmation could not be sent
+    customer = CustomerFactory.create()
+    response = grab_over_http(api_client, customer, make_auction())
+    assert response.status_code == 201
+    (email,) = OutboundEmail.objects.filter(template="booking_confirmed", to=customer.email)
+    assert email.sent_at is None
+    OutboundEmail.objects.filter(pk=email.pk).update(created_at=timezone.now() - STALE_AFTER)
+
+    # when the mail server is back and beat flushes the outbox (twice: the second finds nothing)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sent_first, sent_again = flush_outbox(), flush_outbox()
+
+    # then it went out exactly once, with its calendar file
+    email.refresh_from_db()
+    assert (sent_first, sent_again) == (1, 0)
+    assert email.sent_at is not None
+    (message,) = [m for m in mail.outbox if m.to == [customer.email]]
+    assert response.json()["booking_code"] in message.subject
+    assert any(name == "hothour.ics" for name, _content, _mime in message.attachments)
+
+
+@pytest.mark.django_db
+def test_an_email_younger_than_the_flush_delay_is_left_to_its_task(settings):
+    OutboundEmail.objects.create(
+        template="verify_email", to="x@example.com", context={"name": "X", "link": "l"}
+    )
+
+    assert flush_outbox() == 0
 
 
 @pytest.mark.django_db(transaction=True)
