@@ -7,13 +7,17 @@ cd "$(dirname "$0")/.."
 . scripts/venv.sh requirements-dev.txt
 . scripts/services.sh
 
-# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
-if [ ! -x /usr/bin/chromium ]; then
+# System packages the tests need: Debian's chromium for the browser tests (Playwright never
+# downloads a browser here) and gettext's msgfmt for the translation check.
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v msgfmt >/dev/null || missing="$missing gettext"
+if [ -n "$missing" ]; then
     if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-        echo "==> installing chromium (apt-get)"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        echo "==> installing$missing (apt-get)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
     else
-        echo "Install Debian's chromium package (/usr/bin/chromium) for the browser tests." >&2
+        echo "Install the Debian packages:$missing" >&2
         exit 1
     fi
 fi
