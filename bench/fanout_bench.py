@@ -6,8 +6,8 @@ It needs PostgreSQL at postgres://postgres@127.0.0.1:5432, Redis at 127.0.0.1:63
 ports from --port on. It drops and recreates the database `hothour_fanout`, migrates it, creates
 one studio and one ACTIVE auction, empties Redis database 13, and starts:
 
-  app: daphne serving the project (settings bench.bench_settings: the project's, with a channel
-       prefix of its own; REDIS_URL=redis://127.0.0.1:6379/13), one per channel layer kind
+  app: daphne serving the project (CHANNEL_LAYER_PREFIX=hothour-bench, channel names of its own;
+       REDIS_URL=redis://127.0.0.1:6379/13), one per channel layer kind
        (CHANNEL_LAYER_KIND=pubsub / core), output in /tmp/hothour_fanout_daphne_<kind>_<port>.log;
   raw relay: this script with --serve-relay, a bare `websockets` server that subscribes to one Redis
        pub/sub channel and broadcasts each message to all its clients, output in
@@ -55,8 +55,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
 ROOT = Path(__file__).resolve().parent.parent
-# The project's settings with a channel-layer prefix of our own (see bench/bench_settings.py).
-SETTINGS = "bench.bench_settings"
+SETTINGS = "hothour.settings.base"
+# Redis pub/sub ignores database numbers: channel names of our own keep a test run or a dev
+# server on the same Redis from hearing the benchmark's group messages (and the reverse).
+os.environ["CHANNEL_LAYER_PREFIX"] = "hothour-bench"
 PG_DSN = "postgresql://postgres@127.0.0.1:5432"
 FANOUT_DB = "hothour_fanout"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{FANOUT_DB}"

@@ -5,7 +5,7 @@
 It needs PostgreSQL at postgres://postgres@127.0.0.1:5432 and Redis at 127.0.0.1:6379. It drops
 and recreates the database `hothour_tickbench`, migrates it, and runs Django in this process with
 REDIS_URL=redis://127.0.0.1:6379/14, so every tick also pays for its broadcast through the project's
-channel layer (RedisPubSubChannelLayer, the settings default; settings bench.bench_settings give it
+channel layer (RedisPubSubChannelLayer, the settings default; CHANNEL_LAYER_PREFIX=hothour-bench gives it
 a channel prefix of its own; nobody is subscribed).
 
 For each table size (10,000 then 100,000 auctions; --quick: 1,000 then 5,000) it empties the
@@ -38,8 +38,10 @@ import psycopg
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
-# The project's settings with a channel-layer prefix of our own (see bench/bench_settings.py).
-SETTINGS = "bench.bench_settings"
+SETTINGS = "hothour.settings.base"
+# Redis pub/sub ignores database numbers: channel names of our own keep a test run or a dev
+# server on the same Redis from hearing the benchmark's group messages (and the reverse).
+os.environ["CHANNEL_LAYER_PREFIX"] = "hothour-bench"
 PG_DSN = "postgresql://postgres@127.0.0.1:5432"
 TICK_DB = "hothour_tickbench"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{TICK_DB}"
