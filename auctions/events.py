@@ -1,5 +1,6 @@
 """What auctions broadcast, and to whom. Sent after commit; public groups carry no personal data."""
 
+import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -68,10 +69,9 @@ def auction_changed(auction: Auction, event: str = "auction_updated") -> None:
 
 def _send_now(messages: list[Message]) -> None:
     server_time = timezone.now().isoformat()
-    broadcaster.submit(
-        [
-            (group, {"type": "broadcast", "event": event, "data": data, "server_time": server_time})
-            for groups, event, data in messages
-            for group in groups
-        ]
-    )
+    outgoing = []
+    for groups, event, data in messages:
+        # The frame clients receive, serialised once here rather than once per socket.
+        text = json.dumps({"event": event, "data": data, "server_time": server_time})
+        outgoing += [(group, {"type": "broadcast", "event": event, "text": text}) for group in groups]
+    broadcaster.submit(outgoing)

@@ -285,6 +285,7 @@ def start_server(kind: str, port: int, log_path: Path) -> subprocess.Popen[bytes
         "DATABASE_URL": DATABASE_URL,
         "REDIS_URL": REDIS_URL,
         "THROTTLE_GRAB": "1000000/min",
+        "THROTTLE_GRAB_IP": "1000000/min",
         **extra_env,
     }
     step(f"starting {kind} on 127.0.0.1:{port} (log: {log_path})")
@@ -512,6 +513,10 @@ def report(plan: Plan, results: list[Result], pgbench: PgbenchResult, max_connec
     vs_trivial = spread.throughput / trivial.throughput if trivial.throughput else 0.0
     print()
     print("== ratios")
+    if spread.errors or trivial.errors:
+        # Throughput of refusals says nothing about the grab: no ratio from such a run.
+        print("NOT VALID: scenario b or the trivial GET had errors (see above); no ratios from this run")
+        return
     print(
         f"grab (b) / pgbench tps : {spread.throughput:.1f} / {pgbench.tps:.1f} = {vs_pgbench:.1%} "
         f"(target >= {TARGET_VS_PGBENCH:.0%}: {'met' if vs_pgbench >= TARGET_VS_PGBENCH else 'NOT met'})"

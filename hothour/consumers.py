@@ -69,8 +69,8 @@ class HotHourConsumer(AsyncWebsocketConsumer):
         await self.send_event("error", {"code": code, "detail": detail})
 
     async def broadcast(self, message: dict[str, Any]) -> None:
-        """A group message from `auctions.events`."""
-        await self.send_event(message["event"], message["data"], message.get("server_time"))
+        """A group message from `auctions.events`: the frame is already serialised."""
+        await self.send(text_data=message["text"])
 
 
 class NotFoundConsumer(AsyncWebsocketConsumer):

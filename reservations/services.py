@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,18 +202,7 @@ def reservation_cancel_by_customer(
 ) -> Reservation:
     now = now or timezone.now()
     with transaction.atomic():
-        owned = (
-            Reservation.objects.filter(pk=reservation_id, user=user)
-            .values_list("auction_id", flat=True)
-            .first()
-        )
-        if owned is None:
-            raise NotFound(_("No such reservation."))
-        auction = auction_locks.auction_lock(owned)
-        reservation = lock_objects.reservation_lock(reservation_id)
-        assert auction is not None  # noqa: S101 - reservations PROTECT their auction
-        assert reservation is not None  # noqa: S101 - and it was just read
-        _check_cancellable(reservation)
+        auction, reservation = _lock_for_cancel(Reservation.objects.filter(pk=reservation_id, user=user))
         cutoff = auction.scheduled_at - timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
         if now > cutoff:
             raise CancellationClosed(
@@ -245,16 +235,7 @@ def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = 
     """The studio may cancel at any time; the spot is relisted like a customer's cancellation."""
     now = now or timezone.now()
     with transaction.atomic():
-        auction_id = (
-            Reservation.objects.filter(pk=reservation_id).values_list("auction_id", flat=True).first()
-        )
-        if auction_id is None:
-            raise NotFound(_("No such reservation."))
-        auction = auction_locks.auction_lock(auction_id)
-        reservation = lock_objects.reservation_lock(reservation_id)
-        assert auction is not None  # noqa: S101 - reservations PROTECT their auction
-        assert reservation is not None  # noqa: S101 - and it was just read
-        _check_cancellable(reservation)
+        auction, reservation = _lock_for_cancel(Reservation.objects.filter(pk=reservation_id))
         _cancel(reservation, by=CancelledBy.STUDIO, now=now)
         auction_services.auction_relist(auction=auction, now=now)
         notifications.notify(
@@ -264,6 +245,22 @@ def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = 
         )
         emails.queue_cancellation(reservation, by_studio=True)
     return reservation
+
+
+def _lock_for_cancel(found: QuerySet[Reservation]) -> tuple[Auction, Reservation]:
+    """Lock the auction, then the reservation (the app's lock order), and check it can be cancelled.
+
+    `found` is the reservation as the caller may see it (a customer: only their own).
+    """
+    row = found.values_list("pk", "auction_id").first()
+    if row is None:
+        raise NotFound(_("No such reservation."))
+    auction = auction_locks.auction_lock(row[1])
+    reservation = lock_objects.reservation_lock(row[0])
+    assert auction is not None  # noqa: S101 - reservations PROTECT their auction
+    assert reservation is not None  # noqa: S101 - and it was just read
+    _check_cancellable(reservation)
+    return auction, reservation
 
 
 def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.api.serializers import StudioSummarySerializer
 from auctions import lifecycle, pricing
 from auctions.models import Auction, AuctionStatus
+from auctions.services import SETTINGS_FIELDS
 
 
 class ScheduleStepSerializer(serializers.Serializer):
@@ -29,22 +30,9 @@ class AuctionSerializer(serializers.ModelSerializer):
         model = Auction
         fields = [
             "id",
-            "title",
-            "description",
             "studio",
-            "allowed_gender",
-            "start_price",
-            "floor_price",
+            *SETTINGS_FIELDS,
             "current_price",
-            "start_time",
-            "end_time",
-            "scheduled_at",
-            "drop_interval_mins",
-            "drop_amount",
-            "turbo_enabled",
-            "turbo_trigger_mins",
-            "turbo_drop_amount",
-            "turbo_interval_mins",
             "turbo_started_at",
             "turbo_active",
             "status",

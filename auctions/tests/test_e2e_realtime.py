@@ -157,8 +157,9 @@ def test_a_client_that_never_reads_does_not_stall_the_others(real_processes):
                 {
                     "type": "broadcast",
                     "event": "price_update",
-                    "data": {"n": n, "pad": pad},
-                    "server_time": "",
+                    "text": json.dumps(
+                        {"event": "price_update", "data": {"n": n, "pad": pad}, "server_time": ""}
+                    ),
                 },
             )
 
