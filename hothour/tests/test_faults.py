@@ -817,7 +817,8 @@ def _worker_ready(processes: Processes, name: str) -> Callable[[], bool]:
 
 def send_tick(redis_url: str) -> None:
     """What beat does: queue `auctions.tasks.tick` on the broker."""
-    with Celery(broker=redis_url) as app:
+    # Not set as the current app: shared tasks (the emails) would follow it to this broker.
+    with Celery(broker=redis_url, set_as_current=False) as app:
         app.send_task("auctions.tasks.tick")
 
 
