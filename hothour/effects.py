@@ -4,8 +4,12 @@ A failing effect is logged and swallowed: the transaction that asked for it has
 already committed, and a mail server or broker being down must never fail a request.
 """
 
+import functools
 import logging
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec
 
 from django.db import transaction
@@ -14,12 +18,44 @@ logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 
+_executor: ThreadPoolExecutor | None = None
+_executor_pid: int | None = None
+_executor_lock = threading.Lock()
+
 
 def on_commit(func: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Run `func` once the current transaction commits, in this thread."""
+
     def run() -> None:
-        try:
-            func(*args, **kwargs)
-        except Exception:
-            logger.exception("after-commit effect %s failed", getattr(func, "__qualname__", func))
+        _run_logged(func, *args, **kwargs)
 
     transaction.on_commit(run)
+
+
+def on_commit_in_background(func: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Like `on_commit`, but the request does not wait for it: for calls to another service whose
+    failure is already covered (a Celery publish whose email also sits in the outbox)."""
+
+    call = functools.partial(func, *args, **kwargs)
+
+    def run() -> None:
+        _background().submit(_run_logged, call)
+
+    transaction.on_commit(run)
+
+
+def _run_logged(func: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
+    try:
+        func(*args, **kwargs)
+    except Exception:
+        logger.exception("after-commit effect %s failed", getattr(func, "__qualname__", func))
+
+
+def _background() -> ThreadPoolExecutor:
+    global _executor, _executor_pid
+    with _executor_lock:
+        # A forked worker (gunicorn, Celery prefork) inherits no thread: it needs its own.
+        if _executor is None or _executor_pid != os.getpid():
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="after-commit")
+            _executor_pid = os.getpid()
+        return _executor

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -52,7 +53,12 @@ def queue_email(*, template: str, to: str, context: dict[str, Any], language: st
     email = OutboundEmail.objects.create(
         template=template, to=to, context=context, language=language or translation.get_language() or "tr"
     )
-    effects.on_commit(send_email.delay, email.pk)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # The embedded default and the tests: sent inline after commit.
+        effects.on_commit(send_email.delay, email.pk)
+    else:
+        # Publishing to Redis need not hold the request: the outbox has the email either way.
+        effects.on_commit_in_background(send_email.delay, email.pk)
 
 
 def deliver(email_id: int) -> bool:

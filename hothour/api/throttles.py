@@ -13,7 +13,8 @@ import math
 import time
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
@@ -37,6 +38,28 @@ def _digest(identity: object) -> str:
     return hashlib.sha256(str(identity).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def _increment(counters: list[tuple[str, int]]) -> list[int]:
+    """Add one to each (key, period) counter atomically and return the new counts.
+
+    On Redis: INCR + EXPIRE NX for every counter in one pipelined round trip. Elsewhere (the
+    embedded default's local-memory cache, itself atomic per process): add + incr.
+    """
+    store = caches["default"]
+    if isinstance(store, RedisCache):
+        client = store._cache.get_client(write=True)  # Django's own client; one pipeline
+        pipeline = client.pipeline(transaction=False)
+        for key, period in counters:
+            full_key = store.make_and_validate_key(key)
+            pipeline.incr(full_key)
+            pipeline.expire(full_key, period + 1, nx=True)
+        return [int(count) for count in pipeline.execute()[0::2]]
+    counts = []
+    for key, period in counters:
+        store.add(key, 0, timeout=period + 1)
+        counts.append(int(store.incr(key)))
+    return counts
+
+
 class ScopedThrottle(BaseThrottle):
     """Uses the view's `throttle_scope`; counts per IP, per user and per submitted email."""
 
@@ -49,19 +72,20 @@ class ScopedThrottle(BaseThrottle):
         if not scope or scope not in rates:
             return True
         now = time.time()
+        counters = []
         for kind, identity in self.identities(request):
             rate = rates.get(f"{scope}_ip", rates[scope]) if kind == "ip" else rates[scope]
             if rate is None:
                 continue
             limit, period = parse_rate(str(rate))
             window = int(now // period)
-            key = f"throttle:{scope}:{kind}:{_digest(identity)}:{window}"
-            try:
-                cache.add(key, 0, timeout=period + 1)
-                count = cache.incr(key)
-            except Exception as exc:
-                logger.warning("throttle store unavailable (%s); not limiting", exc.__class__.__name__)
-                return True
+            counters.append((f"throttle:{scope}:{kind}:{_digest(identity)}:{window}", limit, period, window))
+        try:
+            counts = _increment([(key, period) for key, _limit, period, _window in counters])
+        except Exception as exc:
+            logger.warning("throttle store unavailable (%s); not limiting", exc.__class__.__name__)
+            return True
+        for (_key, limit, period, window), count in zip(counters, counts, strict=True):
             if count > limit:
                 self.wait_seconds = (window + 1) * period - now
                 return False
