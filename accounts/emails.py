@@ -1,4 +1,4 @@
-"""Account emails: verification and password reset, linking to the single-page app."""
+"""Account emails: verification and password reset, each a link to the single-page app."""
 
 from urllib.parse import urlencode
 
@@ -9,23 +9,19 @@ from hothour.mail import queue_email
 from .models import User
 
 
-def _frontend_link(path: str, token: str) -> str:
-    return f"{settings.FRONTEND_URL.rstrip('/')}/{path}?{urlencode({'token': token})}"
+def _queue_link_email(*, user: User, template: str, path: str, token: str) -> None:
+    link = f"{settings.FRONTEND_URL.rstrip('/')}/{path}?{urlencode({'token': token})}"
+    queue_email(
+        template=template,
+        to=user.email,
+        context={"name": user.full_name, "link": link},
+        language=user.language,
+    )
 
 
 def queue_verification_email(*, user: User, token: str) -> None:
-    queue_email(
-        template="verify_email",
-        to=user.email,
-        context={"name": user.full_name, "link": _frontend_link("verify-email", token)},
-        language=user.language,
-    )
+    _queue_link_email(user=user, template="verify_email", path="verify-email", token=token)
 
 
 def queue_password_reset_email(*, user: User, token: str) -> None:
-    queue_email(
-        template="password_reset",
-        to=user.email,
-        context={"name": user.full_name, "link": _frontend_link("reset-password", token)},
-        language=user.language,
-    )
+    _queue_link_email(user=user, template="password_reset", path="reset-password", token=token)

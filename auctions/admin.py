@@ -3,7 +3,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
 from accounts.models import Studio
-from hothour.errors import DomainError
 
 from . import lifecycle, pricing, selectors, services, validation
 from .models import Auction, AuctionStatus
@@ -85,6 +84,7 @@ class AuctionAdmin(StudioScopedAdmin):
     date_hierarchy = "scheduled_at"
     ordering = ("-scheduled_at",)
     actions = ["publish", "cancel", "start_turbo", "duplicate_next_week"]
+    applied_message = gettext_lazy("%(verb)s: %(count)s auction(s).")
     readonly_fields = ("status_now", "price_now", "turbo_started_at", "price_curve")
     fieldsets = (
         (None, {"fields": ("studio", "title", "description", "allowed_gender", "scheduled_at")}),
@@ -164,17 +164,13 @@ class AuctionAdmin(StudioScopedAdmin):
     def status_now(self, obj: Auction) -> str:
         if obj.pk is None:
             return "-"
-        status = lifecycle.status_at(obj.status, pricing.PriceSettings.of(obj), timezone.now())
-        return str(AuctionStatus(status).label)
+        return str(AuctionStatus(lifecycle.live_state(obj, timezone.now()).status).label)
 
     @admin.display(description=gettext_lazy("price now"))
     def price_now(self, obj: Auction) -> str:
         if obj.pk is None:
             return "-"
-        status = lifecycle.status_at(obj.status, pricing.PriceSettings.of(obj), timezone.now())
-        if status in (AuctionStatus.SOLD, AuctionStatus.CANCELLED):
-            return _money(obj.current_price)
-        return _money(pricing.price_at(pricing.PriceSettings.of(obj), timezone.now()))
+        return _money(lifecycle.live_state(obj, timezone.now()).price)
 
     @admin.display(description=gettext_lazy("turbo"))
     def turbo_state(self, obj: Auction) -> str:
@@ -211,38 +207,27 @@ class AuctionAdmin(StudioScopedAdmin):
 
     # --- actions (list) and buttons (change page), all through the services ------------------
 
-    def _apply(self, request: HttpRequest, queryset: QuerySet[Auction], verb: str, run: Any) -> None:
-        done, skipped = 0, []
-        for auction in queryset.order_by("pk"):
-            try:
-                run(auction)
-            except DomainError as exc:
-                skipped.append(f"{auction.title}: {exc.detail}")
-                continue
-            done += 1
-            self.log_change(request, auction, verb)
-        if done:
-            self.message_user(request, _("%(verb)s: %(count)s auction(s).") % {"verb": verb, "count": done})
-        for reason in skipped:
-            self.message_user(request, _("Skipped %(reason)s") % {"reason": reason}, messages.WARNING)
-
     @admin.action(description=gettext_lazy("Publish"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Auction]) -> None:
-        self._apply(request, queryset, _("Published"), lambda a: services.auction_publish(auction_id=a.pk))
+        self.apply_service(
+            request, queryset, _("Published"), lambda a: services.auction_publish(auction_id=a.pk)
+        )
 
     @admin.action(description=gettext_lazy("Cancel (cancels its reservation too)"), permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Auction]) -> None:
-        self._apply(request, queryset, _("Cancelled"), lambda a: services.auction_cancel(auction_id=a.pk))
+        self.apply_service(
+            request, queryset, _("Cancelled"), lambda a: services.auction_cancel(auction_id=a.pk)
+        )
 
     @admin.action(description=gettext_lazy("Start turbo now"), permissions=["change"])
     def start_turbo(self, request: HttpRequest, queryset: QuerySet[Auction]) -> None:
-        self._apply(
+        self.apply_service(
             request, queryset, _("Turbo started"), lambda a: services.auction_turbo_start(auction_id=a.pk)
         )
 
     @admin.action(description=gettext_lazy("Duplicate for the same class next week"), permissions=["add"])
     def duplicate_next_week(self, request: HttpRequest, queryset: QuerySet[Auction]) -> None:
-        self._apply(
+        self.apply_service(
             request,
             queryset,
             _("Duplicated as a draft"),

@@ -10,8 +10,8 @@ from django.utils import timezone
 from hothour import effects
 from hothour.broadcast import broadcaster
 
-from . import lifecycle, pricing
-from .models import Auction, AuctionStatus
+from . import lifecycle
+from .models import Auction
 
 logger = logging.getLogger(__name__)
 
@@ -31,19 +31,14 @@ def user_group(user_id: int) -> str:
 
 def public_auction_data(auction: Auction, now: datetime | None = None) -> dict[str, Any]:
     """The public state of an auction at `now`: what every client may see."""
-    now = now or timezone.now()
-    settings = pricing.PriceSettings.of(auction)
-    quote = pricing.quote(settings, now)
-    status = lifecycle.status_at(auction.status, settings, now)
-    selling = status in (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
-    price = quote.price if selling or status == AuctionStatus.EXPIRED else auction.current_price
+    live = lifecycle.live_state(auction, now or timezone.now())
     return {
         "auction_id": auction.pk,
-        "status": status,
-        "current_price": str(price),
-        "next_price": str(quote.next_price) if selling and quote.next_price is not None else None,
-        "next_drop_at": quote.next_drop_at.isoformat() if selling and quote.next_drop_at else None,
-        "turbo_active": quote.turbo_active and status == AuctionStatus.ACTIVE,
+        "status": live.status,
+        "current_price": str(live.price),
+        "next_price": None if live.next_price is None else str(live.next_price),
+        "next_drop_at": None if live.next_drop_at is None else live.next_drop_at.isoformat(),
+        "turbo_active": live.turbo_active,
         "turbo_started_at": auction.turbo_started_at.isoformat() if auction.turbo_started_at else None,
     }
 

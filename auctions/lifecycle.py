@@ -4,7 +4,10 @@ Stored statuses move forward only in services (publish, grab, cancel, the tick);
 stored status lags behind (a tick that has not run yet) is recomputed here from the clock.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from . import pricing
 from .models import AuctionStatus
@@ -41,3 +44,32 @@ def next_change_at(status: str, settings: pricing.PriceSettings, t: datetime) ->
     if turbo is not None and t < turbo < settings.end_time:
         candidates.append(turbo)
     return min(candidates)
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What an auction shows at an instant: the API, the WebSockets and the admin all read this."""
+
+    status: str
+    price: Decimal
+    next_price: Decimal | None
+    next_drop_at: datetime | None
+    turbo_active: bool
+    settings: pricing.PriceSettings
+
+
+def live_state(auction: Any, now: datetime) -> LiveState:
+    settings = pricing.PriceSettings.of(auction)
+    status = status_at(auction.status, settings, now)
+    quote = pricing.quote(settings, now)
+    selling = status in (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
+    # A sold or cancelled spot keeps the price it stood at; a closed one shows no next drop.
+    frozen = status in (AuctionStatus.SOLD, AuctionStatus.CANCELLED)
+    return LiveState(
+        status=status,
+        price=auction.current_price if frozen else quote.price,
+        next_price=quote.next_price if selling else None,
+        next_drop_at=quote.next_drop_at if selling else None,
+        turbo_active=quote.turbo_active and status == AuctionStatus.ACTIVE,
+        settings=settings,
+    )

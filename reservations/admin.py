@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
-from hothour.errors import DomainError
 
 from . import figures, services
 from .models import Reservation, ReservationStatus
@@ -37,6 +36,7 @@ class ReservationAdmin(StudioScopedAdmin):
     list_select_related = ("user", "auction", "auction__studio")
     ordering = ("-reserved_at",)
     actions = ["check_in", "mark_no_show", "cancel"]
+    applied_message = gettext_lazy("%(verb)s: %(count)s reservation(s).")
     fields = (
         "booking_code",
         "user",
@@ -71,33 +71,15 @@ class ReservationAdmin(StudioScopedAdmin):
     def class_time(self, obj: Reservation) -> str:
         return timezone.localtime(obj.auction.scheduled_at).strftime("%d.%m.%Y %H:%M")
 
-    def _apply(self, request: HttpRequest, queryset: QuerySet[Reservation], verb: str, run: Any) -> int:
-        done, skipped = 0, []
-        for reservation in queryset.order_by("pk"):
-            try:
-                run(reservation)
-            except DomainError as exc:
-                skipped.append(f"{reservation.booking_code}: {exc.detail}")
-                continue
-            done += 1
-            self.log_change(request, reservation, verb)
-        if done:
-            self.message_user(
-                request, _("%(verb)s: %(count)s reservation(s).") % {"verb": verb, "count": done}
-            )
-        for reason in skipped:
-            self.message_user(request, _("Skipped %(reason)s") % {"reason": reason}, messages.WARNING)
-        return done
-
     @admin.action(description=gettext_lazy("Check in (paid on site)"), permissions=["change"])
     def check_in(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
-        self._apply(
+        self.apply_service(
             request, queryset, _("Checked in"), lambda r: services.reservation_check_in(reservation_id=r.pk)
         )
 
     @admin.action(description=gettext_lazy("Mark as no-show"), permissions=["change"])
     def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
-        self._apply(
+        self.apply_service(
             request,
             queryset,
             _("Marked no-show"),
@@ -106,7 +88,7 @@ class ReservationAdmin(StudioScopedAdmin):
 
     @admin.action(description=gettext_lazy("Cancel (the spot goes back on sale)"), permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
-        self._apply(
+        self.apply_service(
             request,
             queryset,
             _("Cancelled"),
@@ -133,7 +115,7 @@ class ReservationAdmin(StudioScopedAdmin):
             and reservation is not None
             and self.has_change_permission(request, reservation)
         ):
-            if self._apply(
+            if self.apply_service(
                 request,
                 self.get_queryset(request).filter(pk=reservation.pk),
                 _("Checked in"),

@@ -63,44 +63,43 @@ def reservation_facts(reservation: Reservation) -> dict[str, Any]:
     }
 
 
-def notify(*, user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> list[Notification]:
-    """Create one notification per user and push each to its owner after commit."""
+def notify(*, recipients: Iterable[User], kind: str, data: dict[str, Any]) -> list[Notification]:
+    """Create one notification per recipient and push each to its owner after commit."""
+    recipients = list(recipients)
     created = Notification.objects.bulk_create(
-        [Notification(user_id=user_id, kind=kind, data=data) for user_id in user_ids]
+        [Notification(user_id=user.pk, kind=kind, data=data) for user in recipients]
     )
-    _push(created)
+    _push(created, {user.pk: user.language for user in recipients})
     return created
 
 
-def _push(created: list[Notification]) -> None:
+def _push(created: list[Notification], languages: dict[int, str]) -> None:
     """Send each new notification to its owner, its text in their language (not the actor's)."""
-    if not created:
-        return
-    languages = dict(User.objects.filter(pk__in={n.user_id for n in created}).values_list("pk", "language"))
     messages: list[events.Message] = []
     for n in created:
-        with translation.override(languages.get(n.user_id)):
+        with translation.override(languages[n.user_id]):
             messages.append(([events.user_group(n.user_id)], "notification_created", notification_data(n)))
     events.send_many(messages)
 
 
-def studio_manager_ids(studio_id: int) -> list[int]:
+def studio_managers(studio_id: int) -> list[User]:
     """The managers of this studio only (not every admin of every studio)."""
     return list(
-        User.objects.filter(studio_id=studio_id, is_staff=True, is_active=True).values_list("pk", flat=True)
+        User.objects.filter(studio_id=studio_id, is_staff=True, is_active=True).only("pk", "language")
     )
 
 
 def notify_expired_unsold(auctions: list[Auction]) -> None:
     """The tick closed these auctions unsold: tell each one's studio managers, in one insert."""
-    managers: dict[int, list[int]] = {}
+    managers: dict[int, list[User]] = {}
     notifications = []
     for auction in auctions:
         if auction.studio_id not in managers:
-            managers[auction.studio_id] = studio_manager_ids(auction.studio_id)
+            managers[auction.studio_id] = studio_managers(auction.studio_id)
         data = {"auction_id": auction.pk, "title": auction.title}
         notifications += [
-            Notification(user_id=user_id, kind=NotificationKind.AUCTION_EXPIRED_UNSOLD, data=data)
-            for user_id in managers[auction.studio_id]
+            Notification(user_id=user.pk, kind=NotificationKind.AUCTION_EXPIRED_UNSOLD, data=data)
+            for user in managers[auction.studio_id]
         ]
-    _push(Notification.objects.bulk_create(notifications))
+    languages = {user.pk: user.language for users in managers.values() for user in users}
+    _push(Notification.objects.bulk_create(notifications), languages)

@@ -169,7 +169,7 @@ def _grab(
         auction_services.auction_mark_sold(auction=auction, price=price)
         events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
         notifications.notify(
-            user_ids=[user.pk],
+            recipients=[user],
             kind=NotificationKind.BOOKING_CONFIRMED,
             data=notifications.reservation_facts(reservation),
         )
@@ -212,7 +212,7 @@ def reservation_cancel_by_customer(
         _cancel(reservation, by=CancelledBy.CUSTOMER, now=now)
         auction_services.auction_relist(auction=auction, now=now)
         notifications.notify(
-            user_ids=notifications.studio_manager_ids(auction.studio_id),
+            recipients=notifications.studio_managers(auction.studio_id),
             kind=NotificationKind.CUSTOMER_CANCELLED,
             data={**notifications.reservation_facts(reservation), "customer": user.full_name},
         )
@@ -239,7 +239,7 @@ def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = 
         _cancel(reservation, by=CancelledBy.STUDIO, now=now)
         auction_services.auction_relist(auction=auction, now=now)
         notifications.notify(
-            user_ids=[reservation.user_id],
+            recipients=[reservation.user],
             kind=NotificationKind.RESERVATION_CANCELLED_BY_STUDIO,
             data=notifications.reservation_facts(reservation),
         )
@@ -269,7 +269,7 @@ def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:
         if reservation.status == ReservationStatus.PENDING_ON_SITE:
             _cancel(reservation, by=CancelledBy.STUDIO, now=now)
             notifications.notify(
-                user_ids=[reservation.user_id],
+                recipients=[reservation.user],
                 kind=NotificationKind.AUCTION_CANCELLED,
                 data=notifications.reservation_facts(reservation),
             )
@@ -289,9 +289,7 @@ def _cancel(reservation: Reservation, *, by: str, now: datetime) -> None:
     reservation.cancelled_at = now
     reservation.cancelled_by = by
     reservation.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-    events.send(
-        [events.user_group(reservation.user_id)], "reservation_updated", reservation_private_data(reservation)
-    )
+    _tell_owner(reservation)
 
 
 def reservation_check_in(*, reservation_id: int, now: datetime | None = None) -> Reservation:
@@ -305,11 +303,7 @@ def reservation_check_in(*, reservation_id: int, now: datetime | None = None) ->
         reservation.status = ReservationStatus.COMPLETED
         reservation.checked_in_at = now
         reservation.save(update_fields=["status", "checked_in_at"])
-        events.send(
-            [events.user_group(reservation.user_id)],
-            "reservation_updated",
-            reservation_private_data(reservation),
-        )
+        _tell_owner(reservation)
     return reservation
 
 
@@ -344,16 +338,14 @@ def _mark_no_show(reservation: Reservation, *, now: datetime) -> None:
     reservation.status = ReservationStatus.NO_SHOW
     reservation.no_show_at = now
     reservation.save(update_fields=["status", "no_show_at"])
-    events.send(
-        [events.user_group(reservation.user_id)], "reservation_updated", reservation_private_data(reservation)
-    )
+    _tell_owner(reservation)
     facts = notifications.reservation_facts(reservation)
-    notifications.notify(user_ids=[reservation.user_id], kind=NotificationKind.NO_SHOW, data=facts)
+    notifications.notify(recipients=[reservation.user], kind=NotificationKind.NO_SHOW, data=facts)
     standing = selectors.customer_standing(user=reservation.user, now=now)
     if standing.strikes == settings.HOTHOUR_NO_SHOW_LIMIT:
         until = selectors.suspended_until(user=reservation.user, now=now)
         notifications.notify(
-            user_ids=[reservation.user_id],
+            recipients=[reservation.user],
             kind=NotificationKind.BOOKING_SUSPENDED,
             data={"strikes": standing.strikes, "until": until.date().isoformat() if until else ""},
         )
@@ -392,6 +384,13 @@ def _locked_reservation(reservation_id: int) -> Reservation:
     if reservation is None:
         raise NotFound(_("No such reservation."))
     return reservation
+
+
+def _tell_owner(reservation: Reservation) -> None:
+    """Push the reservation's new state to its owner's /ws/me/ after commit."""
+    events.send(
+        [events.user_group(reservation.user_id)], "reservation_updated", reservation_private_data(reservation)
+    )
 
 
 def reservation_private_data(reservation: Reservation) -> dict[str, object]:

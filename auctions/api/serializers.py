@@ -41,48 +41,37 @@ class AuctionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _live(self, auction: Auction) -> dict[str, Any]:
+    def _live(self, auction: Auction) -> lifecycle.LiveState:
         """Everything live about `auction`, computed once per object at the request instant."""
         context: dict[str, Any] = self.context  # type: ignore[assignment] # DRF's context is a dict
         cache = context.setdefault("_live", {})
         if auction.pk not in cache:
             now: datetime = context.setdefault("now", timezone.now())
-            settings = pricing.PriceSettings.of(auction)
-            status = lifecycle.status_at(auction.status, settings, now)
-            # A sold spot keeps the price it sold at; a closed one shows no next drop.
-            quote = pricing.quote(settings, now)
-            selling = status in (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
-            cache[auction.pk] = {
-                "status": status,
-                "price": quote.price if selling or status == AuctionStatus.EXPIRED else auction.current_price,
-                "next_price": quote.next_price if selling else None,
-                "next_drop_at": quote.next_drop_at if selling else None,
-                "turbo_active": quote.turbo_active and status == AuctionStatus.ACTIVE,
-                "settings": settings,
-            }
-        return cache[auction.pk]
+            cache[auction.pk] = lifecycle.live_state(auction, now)
+        live: lifecycle.LiveState = cache[auction.pk]
+        return live
 
     @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=2))
     def get_current_price(self, auction: Auction) -> str:
-        return str(self._live(auction)["price"])
+        return str(self._live(auction).price)
 
     @extend_schema_field(serializers.ChoiceField(choices=AuctionStatus.choices))
     def get_status(self, auction: Auction) -> str:
-        return str(self._live(auction)["status"])
+        return str(self._live(auction).status)
 
     @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True))
     def get_next_price(self, auction: Auction) -> str | None:
-        value = self._live(auction)["next_price"]
+        value = self._live(auction).next_price
         return None if value is None else str(value)
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_drop_at(self, auction: Auction) -> str | None:
-        value = self._live(auction)["next_drop_at"]
+        value = self._live(auction).next_drop_at
         return None if value is None else serializers.DateTimeField().to_representation(value)
 
     @extend_schema_field(serializers.BooleanField())
     def get_turbo_active(self, auction: Auction) -> bool:
-        return bool(self._live(auction)["turbo_active"])
+        return self._live(auction).turbo_active
 
 
 class AuctionDetailSerializer(AuctionSerializer):
@@ -94,6 +83,6 @@ class AuctionDetailSerializer(AuctionSerializer):
 
     @extend_schema_field(ScheduleStepSerializer(many=True))
     def get_schedule(self, auction: Auction) -> list[dict[str, Any]]:
-        steps = pricing.schedule(self._live(auction)["settings"])
+        steps = pricing.schedule(self._live(auction).settings)
         at = serializers.DateTimeField()
         return [{"at": at.to_representation(step.at), "price": str(step.price)} for step in steps]

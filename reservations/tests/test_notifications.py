@@ -283,7 +283,7 @@ def notify_many(user: User, count: int) -> list[Notification]:
     created = []
     for i in range(count):
         created += notifications.notify(
-            user_ids=[user.pk], kind=NotificationKind.NO_SHOW, data={"title": f"Class {i}"}
+            recipients=[user], kind=NotificationKind.NO_SHOW, data={"title": f"Class {i}"}
         )
     return created
 
