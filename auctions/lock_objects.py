@@ -6,16 +6,33 @@ then reservations. Nothing locks a user after an auction, so no two paths can de
 
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import QuerySet
+
+from accounts.models import Studio
+from hothour import db
 
 from .models import TICKING_STATUSES, Auction
 
 
 def auction_lock(auction_id: int) -> Auction | None:
-    """Lock one auction (waits for other holders). Call inside `transaction.atomic()`."""
-    return (
-        Auction.objects.select_for_update(of=("self",)).select_related("studio").filter(pk=auction_id).first()
+    """Lock one auction (waits for other holders), its studio read alongside. Inside `atomic()`.
+
+    Plain SQL: the grab takes this lock on every request (see `hothour.db`).
+    """
+    auction, studio = db.columns(Auction, "a"), db.columns(Studio, "s")
+    sql = (
+        f"SELECT {auction.sql}, {studio.sql} FROM {db.quote(Auction._meta.db_table)} a "  # noqa: S608 - names from the models
+        f"JOIN {db.quote(Studio._meta.db_table)} s ON s.id = a.studio_id WHERE a.id = %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql + db.for_update("a"), [auction_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    locked = auction.build(row)
+    locked.studio = studio.build(row, len(auction))
+    return locked
 
 
 def auctions_lock_due(*, now: datetime, limit: int) -> QuerySet[Auction]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Studio
+from hothour import db
 from hothour.errors import Conflict, Invalid, NotFound
 
 from . import events, lifecycle, lock_objects, pricing, validation
@@ -194,7 +195,7 @@ def auction_mark_sold(*, auction: Auction, price: Decimal) -> None:
     auction.status = AuctionStatus.SOLD
     auction.current_price = price
     auction.next_change_at = None
-    auction.save(update_fields=["status", "current_price", "next_change_at", "updated_at"])
+    db.update(auction, ["status", "current_price", "next_change_at", "updated_at"])
     events.auction_changed(auction)
 
 

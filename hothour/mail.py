@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import OutboundEmail
-from hothour import effects
+from hothour import db, effects
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +50,10 @@ def build_email(
 
 
 def queue_email(*, template: str, to: str, context: dict[str, Any], language: str | None = None) -> None:
-    email = OutboundEmail.objects.create(
+    email = OutboundEmail(
         template=template, to=to, context=context, language=language or translation.get_language() or "tr"
     )
+    db.insert(email)  # the grab's hot path: no query compiler
     if settings.CELERY_TASK_ALWAYS_EAGER:
         # The embedded default and the tests: sent inline after commit.
         effects.on_commit(send_email.delay, email.pk)

@@ -18,6 +18,7 @@ from auctions import services as auction_services
 from auctions.lifecycle import is_grabbable
 from auctions.models import AllowedGender, Auction, AuctionStatus
 from auctions.pricing import PriceSettings, price_at
+from hothour import db
 from hothour.errors import Conflict, Forbidden, NotFound
 
 from . import emails, lock_objects, notifications, selectors
@@ -78,8 +79,22 @@ class CancellationClosed(Forbidden):
     code = "cancellation_closed"
 
 
+BOOKING_CODE_LENGTH = 6
+# Bytes at or above this are dropped, so every letter of the alphabet is equally likely.
+_UNBIASED_BELOW = 256 - 256 % len(BOOKING_CODE_ALPHABET)
+
+
 def new_booking_code() -> str:
-    return "HOT-" + "".join(secrets.choice(BOOKING_CODE_ALPHABET) for _ in range(6))
+    """`HOT-` and six letters from `secrets`, drawn with one call to the system's random source
+    (a call costs ~0.2 ms on a virtual machine; `secrets.choice` per letter made six)."""
+    letters: list[str] = []
+    while len(letters) < BOOKING_CODE_LENGTH:
+        letters += [
+            BOOKING_CODE_ALPHABET[byte % len(BOOKING_CODE_ALPHABET)]
+            for byte in secrets.token_bytes(2 * BOOKING_CODE_LENGTH)
+            if byte < _UNBIASED_BELOW
+        ]
+    return "HOT-" + "".join(letters[:BOOKING_CODE_LENGTH])
 
 
 def reservation_create(
@@ -126,8 +141,9 @@ def _grab(
 ) -> tuple[Reservation, bool]:
     with transaction.atomic():
         # The customer first: their grabs queue here, so the cap on live reservations holds.
-        lock_objects.user_lock(user.pk)
-        standing = selectors.customer_standing(user=user, now=timezone.now())
+        standing = lock_objects.customer_lock(user=user, now=timezone.now())
+        if standing is None:
+            raise NotFound
         if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT:
             raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
         auction = auction_locks.auction_lock(auction_id)
@@ -158,7 +174,7 @@ def _grab(
             idempotency_key=idempotency_key,
         )
         try:
-            reservation.save(force_insert=True)
+            db.insert(reservation)
         except IntegrityError as exc:
             constraint = _violated_constraint(exc)
             if constraint == "reservation_one_live_per_auction":

@@ -122,6 +122,18 @@ def test_booking_codes_are_unique_per_grab():
     assert all(BOOKING_CODE.match(code) for code in codes)
 
 
+def test_booking_code_drops_random_bytes_that_would_favour_some_letters(monkeypatch):
+    # given: 248..255 would map onto the first 8 letters a ninth time; the first draw is short of 6
+    draws = iter([bytes([248, 0, 255, 30, 31, 250, 247, 249, 251, 252, 253, 254]), bytes(range(1, 13))])
+    monkeypatch.setattr(services.secrets, "token_bytes", lambda n: next(draws))
+
+    # when
+    code = services.new_booking_code()
+
+    # then: 0 -> A, 30 -> 9, 31 -> A, 247 -> 9 from the first draw, then 1 -> B, 2 -> C
+    assert code == "HOT-A9A9BC"
+
+
 def test_a_booking_code_collision_draws_another_code(monkeypatch, customer_client):
     # given: the code generator first hands out a code that is already taken
     taken = grab(None, make_auction()).booking_code
