@@ -34,4 +34,4 @@ class AuctionsConsumer(HotHourConsumer):
         if snapshot is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        await self.send_event("snapshot", snapshot)
+        await self.send_snapshot(snapshot)

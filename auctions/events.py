@@ -68,5 +68,7 @@ def _send_now(messages: list[Message]) -> None:
     for groups, event, data in messages:
         # The frame clients receive, serialised once here rather than once per socket.
         text = json.dumps({"event": event, "data": data, "server_time": server_time})
-        outgoing += [(group, {"type": "broadcast", "event": event, "text": text}) for group in groups]
+        outgoing += [
+            (group, {"type": "broadcast", "group": group, "event": event, "text": text}) for group in groups
+        ]
     broadcaster.submit(outgoing)

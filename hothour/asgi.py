@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to the Channels routes."""
 
 import asyncio
+import gc
 import logging
 import os
 from typing import Any
@@ -66,3 +67,7 @@ application: Any = ProtocolTypeRouter(
 )
 if not settings.REDIS_URL:
     application = EmbeddedMode(application)
+
+# Everything loaded so far lives as long as the process: keep it out of the cyclic collector's
+# full passes, which otherwise walk all of Django on top of every open socket's objects.
+gc.freeze()

@@ -7,6 +7,8 @@ from typing import Any
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
+from hothour.fanout import local_groups
+
 logger = logging.getLogger(__name__)
 
 MAX_CLIENT_FRAME = 4096
@@ -16,16 +18,13 @@ CLOSE_TRY_AGAIN_LATER = 1013
 
 
 class HotHourConsumer(AsyncWebsocketConsumer):
-    """Server messages are `{"event", "data", "server_time"}`; clients may only `ping`."""
+    """Server messages are `{"event", "data", "server_time"}`; clients may only `ping`.
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # A broadcast touches no database: skip Channels' per-message hop to a thread to close old
-        # connections, which costs as much as the send itself with thousands of sockets
-        # (bench/fanout_bench.py: p99 to the last of 2,000 clients about halved).
-        if message.get("type") == "broadcast":
-            await self.broadcast(message)
-            return
-        await super().dispatch(message)
+    Broadcasts come through this process's `hothour.fanout.LocalGroups`, not the socket's own
+    channel; they are held back until the socket has sent its snapshot (`send_snapshot`).
+    """
+
+    held: list[str] | None = None
 
     async def send_event(self, event: str, data: Any, server_time: str | None = None) -> None:
         message = {"event": event, "data": data, "server_time": server_time or timezone.now().isoformat()}
@@ -49,8 +48,9 @@ class HotHourConsumer(AsyncWebsocketConsumer):
     async def join(self, group: str) -> bool:
         """Subscribe to `group`; if the channel layer (Redis) is down, close with 1013 instead of
         failing the handshake with a 500. Clients reconnect and get a fresh snapshot."""
+        self.held = []
         try:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await local_groups(self.channel_layer).join(group, self)
         except Exception as exc:
             logger.warning("channel layer unavailable, refusing a socket: %s", exc.__class__.__name__)
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
@@ -58,19 +58,29 @@ class HotHourConsumer(AsyncWebsocketConsumer):
         self.group = group
         return True
 
+    async def send_snapshot(self, data: Any) -> None:
+        """The first frame; then the broadcasts that arrived meanwhile, then the live ones."""
+        await self.send_event("snapshot", data)
+        while self.held:
+            await self.send(text_data=self.held.pop(0))
+        self.held = None
+
+    async def deliver(self, text: str) -> None:
+        """A broadcast frame from `auctions.events`, already serialised."""
+        if self.held is not None:
+            self.held.append(text)
+            return
+        await self.send(text_data=text)
+
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
             try:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
+                await local_groups(self.channel_layer).leave(self.group, self)
             except Exception as exc:
                 logger.warning("channel layer unavailable on disconnect: %s", exc.__class__.__name__)
 
     async def send_error(self, code: str, detail: str) -> None:
         await self.send_event("error", {"code": code, "detail": detail})
-
-    async def broadcast(self, message: dict[str, Any]) -> None:
-        """A group message from `auctions.events`: the frame is already serialised."""
-        await self.send(text_data=message["text"])
 
 
 class NotFoundConsumer(AsyncWebsocketConsumer):

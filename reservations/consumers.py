@@ -32,7 +32,7 @@ class MeConsumer(HotHourConsumer):
         user, expires_at = found
         if not await self.join(events.user_group(user.pk)):
             return
-        await self.send_event("snapshot", await _snapshot(user))
+        await self.send_snapshot(await _snapshot(user))
         # The socket lives no longer than the token that opened it.
         self.expiry = asyncio.get_running_loop().call_later(
             max(0.0, (expires_at - timezone.now()).total_seconds()),

@@ -1,5 +1,6 @@
 """Public WebSockets on the real Redis channel layer: snapshot first, then every change."""
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from accounts.tests.factories import CustomerFactory
 from auctions import pricing, services
 from auctions.tests.factories import make_auction, minutes
 from hothour.asgi import application
+from hothour.fanout import local_groups
 from reservations import services as reservation_services
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -279,3 +281,61 @@ async def test_an_idle_connection_stays_open_longer_than_six_seconds():
     await communicator.send_json_to({"event": "ping"})
     assert (await receive_event(communicator, "pong"))["event"] == "pong"
     await communicator.disconnect()
+
+
+async def _broadcast(group: str, n: int) -> None:
+    text = json.dumps({"event": "price_update", "data": {"n": n}, "server_time": ""})
+    await get_channel_layer().group_send(
+        group, {"type": "broadcast", "group": group, "event": "price_update", "text": text}
+    )
+
+
+async def test_a_change_between_joining_and_the_snapshot_arrives_after_the_snapshot(monkeypatch):
+    # given: a change is broadcast while the socket reads its snapshot (it has already joined)
+    from auctions import consumers
+
+    read_snapshot = consumers._snapshot
+
+    async def snapshot_with_a_change_meanwhile(auction_id):
+        await _broadcast("auctions", 1)
+        await asyncio.sleep(0.3)  # the change reaches this process's subscriber first
+        return await read_snapshot(auction_id)
+
+    monkeypatch.setattr(consumers, "_snapshot", snapshot_with_a_change_meanwhile)
+    communicator = connect("/ws/auctions/")
+
+    # when
+    await communicator.connect()
+
+    # then
+    assert (await receive(communicator))["event"] == "snapshot"
+    change = await receive(communicator)
+    assert change["event"] == "price_update"
+    assert change["data"] == {"n": 1}
+    await communicator.disconnect()
+
+
+async def test_sockets_of_one_process_share_one_subscription_and_each_gets_every_change():
+    # given: three sockets in this process on the same group
+    sockets = [connect("/ws/auctions/") for _ in range(3)]
+    for socket in sockets:
+        await socket.connect()
+        assert (await receive(socket))["event"] == "snapshot"
+    groups = local_groups(get_channel_layer())
+    assert len(groups.members["auctions"]) == 3
+
+    # when: one change, then one socket leaves, then another change
+    await _broadcast("auctions", 1)
+    first = [await receive(socket) for socket in sockets]
+    await sockets[0].disconnect()
+    await _broadcast("auctions", 2)
+    second = [await receive(socket) for socket in sockets[1:]]
+
+    # then
+    assert [message["data"] for message in first] == [{"n": 1}] * 3
+    assert [message["data"] for message in second] == [{"n": 2}] * 2
+    assert await sockets[1].receive_nothing(timeout=0.3)
+    for socket in sockets[1:]:
+        await socket.disconnect()
+    # the last one out leaves the group: the process no longer listens for it
+    assert "auctions" not in groups.members

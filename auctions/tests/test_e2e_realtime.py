@@ -156,6 +156,7 @@ def test_a_client_that_never_reads_does_not_stall_the_others(real_processes):
                 "auctions",
                 {
                     "type": "broadcast",
+                    "group": "auctions",
                     "event": "price_update",
                     "text": json.dumps(
                         {"event": "price_update", "data": {"n": n, "pad": pad}, "server_time": ""}

@@ -116,6 +116,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # "pubsub" publishes a group message once and lets each process fan it out to its sockets;
 # "core" queues a copy per socket in Redis. The fan-out benchmark (bench/) chose pubsub.
 CHANNEL_LAYER_KIND = env.str("CHANNEL_LAYER_KIND", default="pubsub")
+# Messages a channel may queue before group sends to it are dropped (Channels' default is 100).
+FANOUT_CAPACITY = 10_000
 CHANNEL_LAYER_BACKENDS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
@@ -129,6 +131,9 @@ if REDIS_URL:
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 # Pub/sub channel names are shared by every database of a Redis server.
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="hothour"),
+                # The core layer queues per channel, and one channel per process takes every
+                # broadcast (hothour.fanout): room for a whole tick's burst. Pub/sub has no cap.
+                **({"capacity": FANOUT_CAPACITY} if CHANNEL_LAYER_KIND == "core" else {}),
             },
         }
     }
@@ -139,7 +144,12 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": FANOUT_CAPACITY},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
