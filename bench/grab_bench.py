@@ -271,6 +271,9 @@ def server_command(kind: str, port: int) -> tuple[list[str], dict[str, str], int
         str(bin_dir / "gunicorn"), "hothour.wsgi:application", "-b", f"127.0.0.1:{port}",
         "-k", "gthread", "-w", str(GUNICORN_WORKERS), "--threads", str(GUNICORN_THREADS),
         "--no-control-socket",
+        # Longer than any queued request waits: gunicorn's 2 s default closed pooled client
+        # connections just as they were reused (ClientOSError) once p99 passed 2 s.
+        "--keep-alive", "75",
     ]  # fmt: skip
     # One pool per worker process, as big as its threads: workers x threads connections at most.
     env = {"DB_POOL_MAX_SIZE": str(GUNICORN_THREADS), "DB_POOL_MIN_SIZE": "1"}
