@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from hothour import effects
-from hothour.broadcast import broadcaster
+from hothour.broadcast import broadcaster, merge_by_group
 
 from . import lifecycle
 from .models import Auction
@@ -68,7 +68,5 @@ def _send_now(messages: list[Message]) -> None:
     for groups, event, data in messages:
         # The frame clients receive, serialised once here rather than once per socket.
         text = json.dumps({"event": event, "data": data, "server_time": server_time})
-        outgoing += [
-            (group, {"type": "broadcast", "group": group, "event": event, "text": text}) for group in groups
-        ]
-    broadcaster.submit(outgoing)
+        outgoing += [(group, {"type": "broadcast", "group": group, "texts": [text]}) for group in groups]
+    broadcaster.submit(merge_by_group(outgoing))

@@ -3,6 +3,10 @@
 Messages go, in the order given, to an event loop that owns the layer's connections: the ASGI
 server's own loop when this process serves WebSockets (set by `hothour.asgi`), otherwise one
 background thread's loop (Celery workers, management commands, WSGI processes).
+
+A group message carries a list of frames (`texts`). What is submitted while the loop is busy is
+sent together, one message per group: a grab's two frames for its customer, or a tick's
+thousand changes for `auctions`, take one publish each instead of one per frame.
 """
 
 import asyncio
@@ -26,7 +30,9 @@ class Broadcaster:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._owner_pid: int | None = None
         self._order: asyncio.Lock | None = None
-        self._pending: set[Future[None]] = set()
+        self._futures: set[Future[None]] = set()
+        self._waiting: list[GroupMessage] = []  # submitted, not yet taken by a send
+        self._send_scheduled = False
 
     def adopt_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Use the ASGI server's loop, where the in-memory layer's queues and consumers live."""
@@ -34,17 +40,29 @@ class Broadcaster:
             self._loop, self._owner_pid, self._order = loop, os.getpid(), None
 
     def submit(self, messages: list[GroupMessage]) -> None:
-        if messages:
-            self._run(self._send(messages))
+        """Queue `(group, {"type": "broadcast", "group", "texts"})` messages for sending, in order."""
+        if not messages:
+            return
+        with self._lock:
+            self._waiting += messages
+            if self._send_scheduled:
+                return
+            self._send_scheduled = True
+        self._run(self._send_waiting())
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait for what was submitted (for short-lived processes such as `manage.py tick`)."""
-        wait(list(self._pending), timeout=timeout)
+        wait(list(self._futures), timeout=timeout)
 
     def _run(self, coroutine: Coroutine[Any, Any, None]) -> None:
         future = asyncio.run_coroutine_threadsafe(coroutine, self._ensure_loop())
-        self._pending.add(future)
-        future.add_done_callback(self._pending.discard)
+        self._futures.add(future)
+        future.add_done_callback(self._futures.discard)
+
+    async def _send_waiting(self) -> None:
+        with self._lock:
+            taken, self._waiting, self._send_scheduled = self._waiting, [], False
+        await self._send(merge_by_group(taken))
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -70,6 +88,17 @@ class Broadcaster:
         if failures:
             # The state is committed; clients catch up from the snapshot when they reconnect.
             logger.warning("%s of %s broadcasts failed: %r", len(failures), len(results), failures[0])
+
+
+def merge_by_group(messages: list[GroupMessage]) -> list[GroupMessage]:
+    """One message per group, its frames in the order they were submitted."""
+    merged: dict[str, dict[str, Any]] = {}
+    for group, message in messages:
+        if group in merged:
+            merged[group]["texts"] += message["texts"]
+        else:
+            merged[group] = {**message, "texts": list(message["texts"])}
+    return list(merged.items())
 
 
 broadcaster = Broadcaster()

@@ -79,7 +79,8 @@ class LocalGroups:
         try:
             for member in members:
                 try:
-                    await member.deliver(message["text"])
+                    for text in message["texts"]:
+                        await member.deliver(text)
                 except Exception:
                     logger.exception("a socket could not take a broadcast frame")
         finally:

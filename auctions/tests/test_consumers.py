@@ -285,9 +285,7 @@ async def test_an_idle_connection_stays_open_longer_than_six_seconds():
 
 async def _broadcast(group: str, n: int) -> None:
     text = json.dumps({"event": "price_update", "data": {"n": n}, "server_time": ""})
-    await get_channel_layer().group_send(
-        group, {"type": "broadcast", "group": group, "event": "price_update", "text": text}
-    )
+    await get_channel_layer().group_send(group, {"type": "broadcast", "group": group, "texts": [text]})
 
 
 async def test_a_change_between_joining_and_the_snapshot_arrives_after_the_snapshot(monkeypatch):

@@ -157,10 +157,9 @@ def test_a_client_that_never_reads_does_not_stall_the_others(real_processes):
                 {
                     "type": "broadcast",
                     "group": "auctions",
-                    "event": "price_update",
-                    "text": json.dumps(
-                        {"event": "price_update", "data": {"n": n, "pad": pad}, "server_time": ""}
-                    ),
+                    "texts": [
+                        json.dumps({"event": "price_update", "data": {"n": n, "pad": pad}, "server_time": ""})
+                    ],
                 },
             )
 
