@@ -19,6 +19,7 @@ from channels.layers import BaseChannelLayer
 logger = logging.getLogger(__name__)
 
 GC_PAUSE_FROM = 100  # members of one group
+RETRY_SECONDS = 1.0
 
 
 class Member(Protocol):
@@ -59,8 +60,15 @@ class LocalGroups:
             await self.layer.group_discard(group, self.channel)
 
     async def _deliver_forever(self, channel: str) -> None:
+        """Runs as long as the loop: if it stopped, every socket here would stay open and silent."""
         while True:
-            message = await self.layer.receive(channel)
+            try:
+                message = await self.layer.receive(channel)
+            except Exception as exc:
+                # The core layer's blocking read fails while Redis is away; it comes back.
+                logger.warning("fan-out cannot read the channel layer (%s); retrying", exc.__class__.__name__)
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
             try:
                 await self._deliver(message)
             except Exception:
