@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from hothour import effects
-from hothour.broadcast import broadcaster, merge_by_group
+from hothour.broadcast import broadcaster
 
 from . import lifecycle
 from .models import Auction
@@ -69,4 +69,4 @@ def _send_now(messages: list[Message]) -> None:
         # The frame clients receive, serialised once here rather than once per socket.
         text = json.dumps({"event": event, "data": data, "server_time": server_time})
         outgoing += [(group, {"type": "broadcast", "group": group, "texts": [text]}) for group in groups]
-    broadcaster.submit(merge_by_group(outgoing))
+    broadcaster.submit(outgoing)

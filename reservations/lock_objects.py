@@ -7,9 +7,7 @@ from django.db import connection
 from accounts.models import User
 from hothour import db
 
-from . import selectors
 from .models import Reservation, ReservationStatus
-from .selectors import Standing
 
 
 def reservation_lock(reservation_id: int) -> Reservation | None:
@@ -25,21 +23,17 @@ def reservations_lock_live_for_auction(auction_id: int) -> list[Reservation]:
     )
 
 
-def customer_lock(*, user: User, now: datetime) -> Standing | None:
-    """Lock the customer's row, then read their standing; None if the account is gone.
+def user_lock(user_id: int) -> bool:
+    """Serialises one customer's grabs, so the live-reservation cap holds under concurrency.
 
-    Serialises one customer's grabs, so the cap on live reservations holds under concurrency. Two
-    statements: a statement's snapshot is taken before it waits for the lock, so counts read in
-    the locking statement itself would miss the reservation the previous holder just committed.
+    Read their standing in a statement after this one: a statement's snapshot is taken before it
+    waits for the lock, so counts read in the locking statement would miss the reservation the
+    previous holder just committed. False if the account is gone.
     """
     table = db.quote(User._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE id = %s{db.for_update()}", [user.pk])  # noqa: S608 - names from the model
-        if cursor.fetchone() is None:
-            return None
-        cursor.execute(*selectors.standing_query(user=user, now=now))
-        strikes, live = cursor.fetchone()
-    return Standing(strikes=strikes, live=live)
+        cursor.execute(f"SELECT id FROM {table} WHERE id = %s{db.for_update()}", [user_id])  # noqa: S608 - names from the model
+        return cursor.fetchone() is not None
 
 
 def reservations_lock_pending_before(*, scheduled_before: datetime) -> list[Reservation]:

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -40,34 +39,28 @@ def strikes_since(user: User, now: datetime) -> datetime:
     return max(since, user.strikes_forgiven_at) if user.strikes_forgiven_at else since
 
 
-def standing_query(*, user: User, now: datetime) -> tuple[str, list[Any]]:
-    """Strikes and live reservations of one customer as one SQL statement (the grab's hot path)."""
-    reservation, auction, customer = (db.quote(m._meta.db_table) for m in (Reservation, Auction, User))
+def customer_standing(*, user: User, now: datetime) -> Standing:
+    """Strikes and live reservations in one statement (the grab asks for both, on its hot path)."""
+    reservation, auction = db.quote(Reservation._meta.db_table), db.quote(Auction._meta.db_table)
     live = ", ".join(["%s"] * len(LIVE_STATUSES))
     sql = (
-        f"SELECT (SELECT COUNT(*) FROM {reservation} r WHERE r.user_id = u.id AND r.status = %s "  # noqa: S608 - names from the models
-        "AND r.no_show_at > %s), "
+        f"SELECT (SELECT COUNT(*) FROM {reservation} WHERE user_id = %s AND status = %s "  # noqa: S608 - names from the models
+        "AND no_show_at > %s), "
         f"(SELECT COUNT(*) FROM {reservation} r JOIN {auction} a ON a.id = r.auction_id "
-        f"WHERE r.user_id = u.id AND r.status IN ({live}) AND a.scheduled_at > %s) "
-        f"FROM {customer} u WHERE u.id = %s"
+        f"WHERE r.user_id = %s AND r.status IN ({live}) AND a.scheduled_at > %s)"
     )
     params = [
+        user.pk,
         ReservationStatus.NO_SHOW,
         db.param(Reservation, "no_show_at", strikes_since(user, now)),
+        user.pk,
         *LIVE_STATUSES,
         db.param(Auction, "scheduled_at", now),
-        user.pk,
     ]
-    return sql, params
-
-
-def customer_standing(*, user: User, now: datetime) -> Standing:
-    """Strikes and live reservations in one query (the grab asks for both)."""
-    sql, params = standing_query(user=user, now=now)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return Standing(strikes=row[0], live=row[1]) if row else Standing(strikes=0, live=0)
+        strikes, live_count = cursor.fetchone()
+    return Standing(strikes=strikes, live=live_count)
 
 
 def suspended_until(*, user: User, now: datetime) -> datetime | None:

@@ -141,9 +141,9 @@ def _grab(
 ) -> tuple[Reservation, bool]:
     with transaction.atomic():
         # The customer first: their grabs queue here, so the cap on live reservations holds.
-        standing = lock_objects.customer_lock(user=user, now=timezone.now())
-        if standing is None:
+        if not lock_objects.user_lock(user.pk):
             raise NotFound
+        standing = selectors.customer_standing(user=user, now=timezone.now())
         if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT:
             raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
         auction = auction_locks.auction_lock(auction_id)
