@@ -45,9 +45,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import redis
-from psycopg import sql
+from benchdb import recreate_database
 from redis import asyncio as aioredis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, broadcast, serve
@@ -59,7 +58,6 @@ SETTINGS = "hothour.settings.base"
 # Redis pub/sub ignores database numbers: channel names of our own keep a test run or a dev
 # server on the same Redis from hearing the benchmark's group messages (and the reverse).
 os.environ["CHANNEL_LAYER_PREFIX"] = "hothour-bench"
-PG_DSN = "postgresql://postgres@127.0.0.1:5432"
 FANOUT_DB = "hothour_fanout"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{FANOUT_DB}"
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -121,15 +119,6 @@ def raise_open_files(needed: int) -> int | None:
     allowed = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
     resource.setrlimit(resource.RLIMIT_NOFILE, (allowed, hard))
     return None if allowed >= needed else allowed
-
-
-def recreate_database() -> None:
-    step(f"recreating database {FANOUT_DB} and migrating it")
-    with psycopg.connect(f"{PG_DSN}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(FANOUT_DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(FANOUT_DB)))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hothour.settings.base", "DATABASE_URL": DATABASE_URL}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
 
 
 def setup_django() -> None:
@@ -520,7 +509,7 @@ def main() -> None:
     needed = 2 * max(plan.sizes) + 1024
     if (limit := raise_open_files(needed)) is not None:
         print(f"warning: open files limited to {limit}, fewer than the {needed} wanted")
-    recreate_database()
+    recreate_database(FANOUT_DB)
     setup_django()
     auction = seed_auction()
     step(f"emptying Redis database {REDIS_URL.rsplit('/', 1)[1]} (stale group members would get copies)")

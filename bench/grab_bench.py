@@ -38,6 +38,7 @@ from typing import Any
 
 import aiohttp
 import psycopg
+from benchdb import recreate_database
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,14 +180,6 @@ def admin_query(query: sql.Composed | str, dbname: str = "postgres") -> list[tup
     with connect(dbname) as conn:
         cursor = conn.execute(query)
         return cursor.fetchall() if cursor.description else []
-
-
-def recreate_database() -> None:
-    step(f"recreating database {BENCH_DB} and migrating it")
-    admin_query(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
-    admin_query(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hothour.settings.base", "DATABASE_URL": DATABASE_URL}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
 
 
 def seed_data(plan: Plan) -> Seed:
@@ -548,7 +541,7 @@ def main() -> None:
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
 
-    recreate_database()
+    recreate_database(BENCH_DB)
     seed = seed_data(plan)
     max_connections = int(admin_query("SHOW max_connections")[0][0])
     log_path = Path(tempfile.gettempdir()) / f"hothour_bench_{args.server}_{args.port}.log"

@@ -24,7 +24,6 @@ waits for). It prints each run and the min/median/max of both.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -34,15 +33,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql
+from benchdb import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = "hothour.settings.base"
 # Redis pub/sub ignores database numbers: channel names of our own keep a test run or a dev
 # server on the same Redis from hearing the benchmark's group messages (and the reverse).
 os.environ["CHANNEL_LAYER_PREFIX"] = "hothour-bench"
-PG_DSN = "postgresql://postgres@127.0.0.1:5432"
 TICK_DB = "hothour_tickbench"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{TICK_DB}"
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -78,15 +75,6 @@ class TickRun:
 
 def step(message: str) -> None:
     print(f"-- {message}", flush=True)
-
-
-def recreate_database() -> None:
-    step(f"recreating database {TICK_DB} and migrating it")
-    with psycopg.connect(f"{PG_DSN}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TICK_DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TICK_DB)))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hothour.settings.base", "DATABASE_URL": DATABASE_URL}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
 
 
 def setup_django() -> None:
@@ -243,7 +231,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     plan = QUICK if parser.parse_args().quick else FULL
 
-    recreate_database()
+    recreate_database(TICK_DB)
     setup_django()
     results = {size: bench_size(plan, size) for size in plan.sizes}
     report(plan, results)
