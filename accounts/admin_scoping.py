@@ -10,7 +10,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from hothour.errors import DomainError
+from core.errors import DomainError
 
 from .models import User
 
