@@ -1,10 +1,11 @@
 """Back office for reservations: find a booking, check it in, mark a no-show, cancel; and the figures."""
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
 
-from . import services, studio_report
+from . import selectors, services, studio_report
 from .models import Reservation, ReservationStatus
 
 
@@ -103,24 +104,22 @@ class ReservationAdmin(StudioScopedAdmin):
         ]
 
     def check_in_view(self, request: HttpRequest) -> HttpResponse:
-        """The front desk: type or scan a booking code, see who it is and what they pay, check in."""
+        """The front desk: type or scan a booking code; the page says in large type whether it is
+        for today's class and what to charge, takes another day's code only when asked twice,
+        and lets a check-in be undone for a few minutes."""
         if not self.has_view_permission(request):
             return TemplateResponse(request, "admin/403.html", status=403)
         code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
         if code and not code.startswith("HOT-"):
             code = f"HOT-{code}"
-        reservation = self.get_queryset(request).filter(booking_code=code).first() if code else None
+        found = self.get_queryset(request).select_related("auction", "auction__studio", "user")
+        reservation = found.filter(booking_code=code).first() if code else None
         if (
             request.method == "POST"
             and reservation is not None
             and self.has_change_permission(request, reservation)
         ):
-            if self.apply_service(
-                request,
-                self.get_queryset(request).filter(pk=reservation.pk),
-                _("Checked in"),
-                lambda r: services.reservation_check_in(reservation_id=r.pk),
-            ):
+            if self._desk_post(request, reservation):
                 return HttpResponseRedirect(f"{reverse('admin:reservations_check_in')}?code={code}")
             reservation.refresh_from_db()
         context = {
@@ -129,11 +128,34 @@ class ReservationAdmin(StudioScopedAdmin):
             "code": code,
             "reservation": reservation,
             "not_found": bool(code) and reservation is None,
-            "can_check_in": reservation is not None
-            and reservation.status == ReservationStatus.PENDING_ON_SITE,
             "opts": self.model._meta,
+            **(_desk_verdict(reservation, now=timezone.now()) if reservation is not None else {}),
         }
         return TemplateResponse(request, "admin/reservations/reservation/check_in.html", context)
+
+    def _desk_post(self, request: HttpRequest, reservation: Reservation) -> int:
+        """Check in (another day's class only with `other_day=yes`) or undo; how many were done."""
+        selected = self.get_queryset(request).filter(pk=reservation.pk)
+        if request.POST.get("action") == "undo":
+            return self.apply_service(
+                request,
+                selected,
+                _("Check-in undone"),
+                lambda r: services.reservation_check_in_undo(reservation_id=r.pk),
+            )
+        if (
+            not selectors.is_for_today(reservation, now=timezone.now())
+            and request.POST.get("other_day") != "yes"
+        ):
+            self.message_user(
+                request,
+                _("Not checked in: this booking is for another day. Tick the box to take it anyway."),
+                messages.ERROR,
+            )
+            return 0
+        return self.apply_service(
+            request, selected, _("Checked in"), lambda r: services.reservation_check_in(reservation_id=r.pk)
+        )
 
     def figures_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -162,13 +184,37 @@ class ReservationAdmin(StudioScopedAdmin):
         return TemplateResponse(request, "admin/reservations/reservation/figures.html", context)
 
 
+# What the desk must not miss, per state: the large line, and whether money is taken.
+_DO_NOT_CHARGE = {
+    ReservationStatus.CANCELLED: gettext_lazy("Do not charge: this booking was cancelled"),
+    ReservationStatus.NO_SHOW: gettext_lazy("Do not charge: marked as a no-show"),
+    ReservationStatus.COMPLETED: gettext_lazy("Do not charge: already checked in"),
+}
+
+
+def _desk_verdict(reservation: Reservation, *, now: dt.datetime) -> dict[str, Any]:
+    """The check-in page's verdict: `state` is today, other_day or do_not_charge."""
+    zone = zoneinfo.ZoneInfo(reservation.auction.studio.timezone)
+    undo_until = selectors.check_in_undoable_until(reservation)
+    verdict: dict[str, Any] = {
+        "class_time": reservation.auction.scheduled_at.astimezone(zone),
+        "checked_in_at": reservation.checked_in_at.astimezone(zone) if reservation.checked_in_at else None,
+        "undo_until": undo_until.astimezone(zone) if undo_until and now <= undo_until else None,
+    }
+    if reservation.status in _DO_NOT_CHARGE:
+        return {**verdict, "state": "do_not_charge", "headline": _DO_NOT_CHARGE[reservation.status]}
+    if selectors.is_for_today(reservation, now=now):
+        return {**verdict, "state": "today", "headline": _("Today's class: take payment")}
+    return {**verdict, "state": "other_day", "headline": _("Not today: this booking is for another day")}
+
+
+# A type=date input takes and shows only ISO dates (the browser displays them in its own language).
+_DATE_PICKER = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class PeriodForm(forms.Form):
-    start = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=_DATE_PICKER)
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=_DATE_PICKER)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -61,6 +61,10 @@ class ReservationWrongStatus(Conflict):
     code = "reservation_wrong_status"
 
 
+class CheckInUndoClosed(Conflict):
+    code = "check_in_undo_closed"
+
+
 class EmailNotVerified(Forbidden):
     code = "email_not_verified"
 
@@ -321,6 +325,26 @@ def reservation_check_in(*, reservation_id: int, now: datetime | None = None) ->
             )
         reservation.status = ReservationStatus.COMPLETED
         reservation.checked_in_at = now
+        reservation.save(update_fields=["status", "checked_in_at"])
+        _tell_owner(reservation)
+    return reservation
+
+
+def reservation_check_in_undo(*, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The desk checked in the wrong booking: back to waiting for payment, within
+    `HOTHOUR_CHECKIN_UNDO_MINUTES` of the check-in (later, the money has changed hands for real)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = _locked_reservation(reservation_id)
+        if reservation.status != ReservationStatus.COMPLETED or reservation.checked_in_at is None:
+            raise ReservationWrongStatus(_("Only a checked-in reservation can be undone."))
+        if now > reservation.checked_in_at + timedelta(minutes=settings.HOTHOUR_CHECKIN_UNDO_MINUTES):
+            raise CheckInUndoClosed(
+                _("A check-in can only be undone within %(minutes)s minutes.")
+                % {"minutes": settings.HOTHOUR_CHECKIN_UNDO_MINUTES}
+            )
+        reservation.status = ReservationStatus.PENDING_ON_SITE
+        reservation.checked_in_at = None
         reservation.save(update_fields=["status", "checked_in_at"])
         _tell_owner(reservation)
     return reservation
