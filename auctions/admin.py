@@ -3,29 +3,62 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
 from accounts.models import Studio
+from core import l10n
 
 from . import lifecycle, pricing, selectors, services, validation
 from .models import SETTINGS_FIELDS, Auction, AuctionStatus
+
+MONEY_FIELDS = ("start_price", "floor_price", "drop_amount", "turbo_drop_amount")
+
+
+def _with_currency(label: Any) -> Any:
+    """`start price (₺)`": the form says which money it means (lazy, translated when shown)."""
+    symbol = l10n.CURRENCY_SYMBOLS.get(settings.HOTHOUR_CURRENCY, settings.HOTHOUR_CURRENCY)
+    return format_lazy("{} ({})", label, symbol)
+
+
+def _fixed_name(name: str) -> str:
+    """The read-only stand-in of a money field (see `_fixed_money`)."""
+    return f"{name}_fixed" if name in MONEY_FIELDS else name
+
+
+def _fixed_money(name: str) -> Any:
+    @admin.display(description=_with_currency(Auction._meta.get_field(name).verbose_name))
+    def shown(self: Any, obj: Auction) -> str:
+        value = getattr(obj, name)
+        return "-" if value is None else l10n.money(value)
+
+    return shown
 
 
 class AuctionForm(forms.ModelForm):
     class Meta:
         model = Auction
         fields = ["studio", *SETTINGS_FIELDS]
+        # Text inputs in the reader's format: "450,50" in Turkish (a number input refuses the comma).
+        localized_fields = MONEY_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in MONEY_FIELDS:
+            if name in self.fields:
+                self.fields[name].label = _with_currency(self.fields[name].label)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -56,10 +89,6 @@ class LiveStatusFilter(admin.SimpleListFilter):
         if self.value() in AuctionStatus.values:
             return queryset.filter(selectors.status_q(str(self.value()), timezone.now()))
         return queryset
-
-
-def _money(value: Any) -> str:
-    return f"{value:.2f}"
 
 
 @admin.register(Auction)
@@ -104,6 +133,19 @@ class AuctionAdmin(StudioScopedAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            # Prices fixed once the auction opened are shown as money, with the currency.
+            editable = services.editable_fields(obj, now=timezone.now())
+            fieldsets = tuple(
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [_fixed_name(f) if f not in editable else f for f in options["fields"]],
+                    },
+                )
+                for name, options in fieldsets
+            )
         if manager_studio_id(request) is None:
             return fieldsets
         # A manager's auctions are always their own studio's: the field is not theirs to set.
@@ -115,7 +157,7 @@ class AuctionAdmin(StudioScopedAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             editable = services.editable_fields(obj, now=timezone.now())
-            readonly += [name for name in SETTINGS_FIELDS if name not in editable]
+            readonly += [_fixed_name(name) for name in SETTINGS_FIELDS if name not in editable]
             readonly.append("studio")
         return readonly
 
@@ -130,6 +172,11 @@ class AuctionAdmin(StudioScopedAdmin):
         # Once published, an auction is part of the record: cancel it instead.
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.status == AuctionStatus.DRAFT)
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # A manager runs one studio: its name on every row is noise at 1280 px.
+        shown = super().get_list_display(request)
+        return shown if manager_studio_id(request) is None else [name for name in shown if name != "studio"]
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -159,10 +206,14 @@ class AuctionAdmin(StudioScopedAdmin):
         return str(AuctionStatus(lifecycle.live_state(obj, timezone.now()).status).label)
 
     @admin.display(description=gettext_lazy("price now"))
-    def price_now(self, obj: Auction) -> str:
+    def price_now(self, obj: Auction) -> SafeString | str:
         if obj.pk is None:
             return "-"
-        return _money(lifecycle.live_state(obj, timezone.now()).price)
+        return format_html(
+            '<span data-live-price="{}">{}</span>',
+            obj.pk,
+            l10n.money(lifecycle.live_state(obj, timezone.now()).price),
+        )
 
     @admin.display(description=gettext_lazy("turbo"))
     def turbo_state(self, obj: Auction) -> str:
@@ -186,7 +237,13 @@ class AuctionAdmin(StudioScopedAdmin):
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td></tr>",
-            ((timezone.localtime(step.at).strftime("%d.%m %H:%M"), _money(step.price)) for step in steps),
+            (
+                (
+                    formats.date_format(timezone.localtime(step.at), "SHORT_DATETIME_FORMAT"),
+                    l10n.money(step.price),
+                )
+                for step in steps
+            ),
         )
         table = format_html(
             '<table class="price-curve"><thead><tr><th>{}</th><th>{}</th></tr></thead>'
@@ -265,6 +322,10 @@ class AuctionAdmin(StudioScopedAdmin):
                 and obj.scheduled_at > timezone.now()
             )
         return super().render_change_form(request, context, *args, **kwargs)
+
+
+for _name in MONEY_FIELDS:
+    setattr(AuctionAdmin, _fixed_name(_name), _fixed_money(_name))
 
 
 def _curve_svg(auction: Auction, steps: list[pricing.Step]) -> SafeString:

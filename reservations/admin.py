@@ -10,11 +10,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
+from core import l10n
 
 from . import selectors, services, studio_report
 from .models import Reservation, ReservationStatus
@@ -23,13 +24,14 @@ from .models import Reservation, ReservationStatus
 @admin.register(Reservation)
 class ReservationAdmin(StudioScopedAdmin):
     studio_path = "auction__studio"
+    # The status first: at the desk it decides everything else (charge, check in, or not).
     list_display = (
+        "status",
+        "class_time",
         "booking_code",
         "customer_name",
         "auction",
-        "class_time",
-        "locked_price",
-        "status",
+        "price",
         "reserved_at",
     )
     list_filter = ("status", ("auction__scheduled_at", admin.DateFieldListFilter))
@@ -70,7 +72,11 @@ class ReservationAdmin(StudioScopedAdmin):
 
     @admin.display(description=gettext_lazy("class starts at"), ordering="auction__scheduled_at")
     def class_time(self, obj: Reservation) -> str:
-        return timezone.localtime(obj.auction.scheduled_at).strftime("%d.%m.%Y %H:%M")
+        return formats.date_format(timezone.localtime(obj.auction.scheduled_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=gettext_lazy("locked price"), ordering="locked_price")
+    def price(self, obj: Reservation) -> str:
+        return l10n.money(obj.locked_price)
 
     @admin.action(description=gettext_lazy("Check in (paid on site)"), permissions=["change"])
     def check_in(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
@@ -166,6 +172,8 @@ class ReservationAdmin(StudioScopedAdmin):
         period = PeriodForm(request.GET or None, initial={"start": start, "end": end})
         if period.is_valid():
             start, end = period.cleaned_data["start"] or start, period.cleaned_data["end"] or end
+            # Shown again as ISO values, whatever was typed: a type=date input shows nothing else.
+            period = PeriodForm(initial={"start": start, "end": end})
         zone = timezone.get_current_timezone()
         result = studio_report.studio_figures(
             studio_id=manager_studio_id(request),

@@ -22,7 +22,7 @@ def percent(value: Any) -> str:
 
 @register.simple_tag
 def count_of(count: int, opts: Any) -> str:
-    """"8 auctions" / "8 açık artırma": Turkish keeps the noun singular after a number."""
+    """`8 auctions` / `8 açık artırma`: Turkish keeps the noun singular after a number."""
     return ngettext("%(count)s %(singular)s", "%(count)s %(plural)s", count) % {
         "count": count,
         "singular": opts.verbose_name,

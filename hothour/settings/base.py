@@ -180,6 +180,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 3)
 LANGUAGE_CODE = "tr"
 LANGUAGES = [("tr", "Türkçe"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as Turkish people type and read them (07.12.2026), on every form and page.
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Istanbul")
 USE_I18N = True
 USE_TZ = True
@@ -290,6 +292,8 @@ CELERY_BEAT_SCHEDULE = {
 HOTHOUR_CURRENCY = env.str("HOTHOUR_CURRENCY", default="TRY")
 HOTHOUR_MAX_LIVE_RESERVATIONS = env.int("HOTHOUR_MAX_LIVE_RESERVATIONS", default=3)
 HOTHOUR_CANCEL_CUTOFF_MINUTES = env.int("HOTHOUR_CANCEL_CUTOFF_MINUTES", default=120)
+# The front desk may undo a check-in (a wrong code taken) for this long after making it.
+HOTHOUR_CHECKIN_UNDO_MINUTES = env.int("HOTHOUR_CHECKIN_UNDO_MINUTES", default=5)
 HOTHOUR_NO_SHOW_GRACE_MINUTES = env.int("HOTHOUR_NO_SHOW_GRACE_MINUTES", default=30)
 HOTHOUR_NO_SHOW_LIMIT = env.int("HOTHOUR_NO_SHOW_LIMIT", default=3)
 HOTHOUR_REMINDER_MINUTES = env.int("HOTHOUR_REMINDER_MINUTES", default=180)

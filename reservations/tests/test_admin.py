@@ -428,3 +428,16 @@ def test_studio_figures_with_nothing_sold_has_no_percentages(studios):
     assert figures.sell_through_percent is None
     assert figures.average_discount_percent is None
     assert figures.turbo_share_percent is None
+
+
+# --- the list at 1280 px ---------------------------------------------------------------------------
+
+
+def test_reservations_list_shows_the_status_first(client_a, studios):
+    booked(studios.a)
+
+    response = client_a.get(CHANGELIST)
+
+    shown = [name for name in response.context["cl"].list_display if name != "action_checkbox"]
+    assert shown[0] == "status"
+    assert "studio" not in shown
