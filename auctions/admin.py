@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
@@ -24,6 +24,8 @@ from core import l10n
 from . import lifecycle, pricing, selectors, services, validation
 from .models import SETTINGS_FIELDS, Auction, AuctionStatus
 
+# Rows one live-prices request may ask for (a changelist page shows 100).
+LIVE_PRICES_MAX = 200
 MONEY_FIELDS = ("start_price", "floor_price", "drop_amount", "turbo_drop_amount")
 
 
@@ -293,7 +295,24 @@ class AuctionAdmin(StudioScopedAdmin):
             )
             for name, action in buttons.items()
         ]
+        urls.append(
+            path(
+                "live-prices/", self.admin_site.admin_view(self.live_prices_view), name="auctions_live_prices"
+            )
+        )
         return urls + super().get_urls()
+
+    def live_prices_view(self, request: HttpRequest) -> JsonResponse:
+        """Prices now of the listed auctions (`?ids=1,2`), as the list shows them; its script polls this."""
+        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.isdigit()][
+            :LIVE_PRICES_MAX
+        ]
+        now = timezone.now()
+        prices = {
+            str(auction.pk): l10n.money(lifecycle.live_state(auction, now).price)
+            for auction in self.get_queryset(request).filter(pk__in=ids)
+        }
+        return JsonResponse({"prices": prices})
 
     def _button_view(self, action: Any) -> Any:
         def view(request: HttpRequest, object_id: str) -> HttpResponse:
