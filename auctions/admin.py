@@ -4,14 +4,14 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,11 +21,24 @@ from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
 from accounts.models import Studio
 from core import l10n
 
-from . import lifecycle, pricing, selectors, services, validation
+from . import admin_curve, lifecycle, pricing, selectors, services, validation
 from .models import SETTINGS_FIELDS, Auction, AuctionStatus
 
 # Rows one live-prices request may ask for (a changelist page shows 100).
 LIVE_PRICES_MAX = 200
+# Everything the curve depends on (pricing.PriceSettings), as the form names them.
+PRICE_SHAPE_FIELDS = (
+    "start_price",
+    "floor_price",
+    "drop_amount",
+    "drop_interval_mins",
+    "start_time",
+    "end_time",
+    "turbo_enabled",
+    "turbo_trigger_mins",
+    "turbo_drop_amount",
+    "turbo_interval_mins",
+)
 MONEY_FIELDS = ("start_price", "floor_price", "drop_amount", "turbo_drop_amount")
 
 
@@ -128,7 +141,8 @@ class AuctionAdmin(StudioScopedAdmin):
             gettext_lazy("Turbo"),
             {"fields": ("turbo_enabled", "turbo_trigger_mins", "turbo_drop_amount", "turbo_interval_mins")},
         ),
-        (gettext_lazy("Now"), {"fields": ("status_now", "price_now", "turbo_started_at", "price_curve")}),
+        (gettext_lazy("Price curve"), {"fields": ("price_curve",)}),
+        (gettext_lazy("Now"), {"fields": ("status_now", "price_now", "turbo_started_at")}),
     )
 
     # --- what a manager may see and change -------------------------------------------------
@@ -175,6 +189,17 @@ class AuctionAdmin(StudioScopedAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.status == AuctionStatus.DRAFT)
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # Publish, cancel and turbo cannot be taken back: the list asks first, like the buttons.
+        irreversible = {
+            "publish": _("Publish the selected auctions? Customers see them at once."),
+            "cancel": _("Cancel the selected auctions? Their reservations are cancelled too."),
+            "start_turbo": _("Start turbo now on the selected auctions? This cannot be undone."),
+        }
+        return super().changelist_view(
+            request, {**(extra_context or {}), "irreversible_actions": irreversible}
+        )
+
     def get_list_display(self, request: HttpRequest) -> Any:
         # A manager runs one studio: its name on every row is noise at 1280 px.
         shown = super().get_list_display(request)
@@ -198,6 +223,15 @@ class AuctionAdmin(StudioScopedAdmin):
             saved = services.auction_create(studio=studio, **values)
         obj.pk = saved.pk
         obj.refresh_from_db()
+        if obj.status == AuctionStatus.DRAFT:
+            self.message_user(
+                request,
+                _(
+                    "This auction is a draft: customers cannot see it yet. Check its price curve, "
+                    "then press Publish at the top of its page (or use the Publish action in the list)."
+                ),
+                messages.WARNING,
+            )
 
     # --- live columns ------------------------------------------------------------------------
 
@@ -232,29 +266,19 @@ class AuctionAdmin(StudioScopedAdmin):
         return obj.status == AuctionStatus.SOLD
 
     @admin.display(description=gettext_lazy("price curve"))
-    def price_curve(self, obj: Auction) -> SafeString | str:
-        if obj.pk is None:
-            return _("Save the draft to see its price curve.")
-        steps = pricing.schedule(pricing.PriceSettings.of(obj))
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    formats.date_format(timezone.localtime(step.at), "SHORT_DATETIME_FORMAT"),
-                    l10n.money(step.price),
-                )
-                for step in steps
-            ),
+    def price_curve(self, obj: Auction) -> SafeString:
+        # Redrawn while the form is being filled in (core/static/core/curve.js and curve_preview_view).
+        shown = (
+            admin_curve.curve_html(pricing.PriceSettings.of(obj), now=timezone.now())
+            if obj.pk is not None
+            else _("Fill in the prices and the auction window to see the price curve.")
         )
-        table = format_html(
-            '<table class="price-curve"><thead><tr><th>{}</th><th>{}</th></tr></thead>'
-            "<tbody>{}</tbody></table>",
-            _("from"),
-            _("price"),
-            rows,
+        return format_html(
+            '<div id="curve-preview" data-preview-url="{}" data-object-id="{}" aria-live="polite">{}</div>',
+            reverse("admin:auctions_curve_preview"),
+            obj.pk or "",
+            shown,
         )
-        return format_html("{}{}", _curve_svg(obj, steps), table)
 
     # --- actions (list) and buttons (change page), all through the services ------------------
 
@@ -295,12 +319,43 @@ class AuctionAdmin(StudioScopedAdmin):
             )
             for name, action in buttons.items()
         ]
-        urls.append(
+        urls += [
             path(
                 "live-prices/", self.admin_site.admin_view(self.live_prices_view), name="auctions_live_prices"
-            )
-        )
+            ),
+            path(
+                "curve-preview/",
+                self.admin_site.admin_view(require_POST(self.curve_preview_view)),
+                name="auctions_curve_preview",
+            ),
+        ]
         return urls + super().get_urls()
+
+    def curve_preview_view(self, request: HttpRequest) -> JsonResponse:
+        """The curve of the settings as typed so far (nothing is saved): the form posts itself here."""
+        object_id = request.POST.get("_object_id", "")
+        obj = self.get_object(request, object_id) if object_id else None
+        if not (self.has_change_permission(request, obj) if obj else self.has_add_permission(request)):
+            return JsonResponse({"detail": _("You cannot change this auction.")}, status=403)
+        candidate = Auction(**{name: getattr(obj, name) for name in SETTINGS_FIELDS}) if obj else Auction()
+        form = self.get_form(request, obj)(request.POST, instance=candidate)
+        for name in PRICE_SHAPE_FIELDS:
+            if name in form.fields:
+                try:
+                    setattr(candidate, name, form.fields[name].clean(form[name].data))
+                except forms.ValidationError:
+                    setattr(candidate, name, None)
+        errors = validation.settings_errors(candidate, now=timezone.now(), publishing=False)
+        problems = [message for name in PRICE_SHAPE_FIELDS for message in errors.get(name, [])]
+        if problems:
+            hint = format_html(
+                '<p class="price-curve-hint">{}</p><ul class="price-curve-problems">{}</ul>',
+                _("The curve appears once these are set:"),
+                format_html_join("", "<li>{}</li>", ((message,) for message in problems)),
+            )
+            return JsonResponse({"html": hint, "complete": False})
+        settings_ = pricing.PriceSettings.of(candidate)
+        return JsonResponse({"html": admin_curve.curve_html(settings_, now=timezone.now()), "complete": True})
 
     def live_prices_view(self, request: HttpRequest) -> JsonResponse:
         """Prices now of the listed auctions (`?ids=1,2`), as the list shows them; its script polls this."""
@@ -345,30 +400,3 @@ class AuctionAdmin(StudioScopedAdmin):
 
 for _name in MONEY_FIELDS:
     setattr(AuctionAdmin, _fixed_name(_name), _fixed_money(_name))
-
-
-def _curve_svg(auction: Auction, steps: list[pricing.Step]) -> SafeString:
-    """A small step chart of the price over the auction window (numbers only, so safe to inline)."""
-    width, height = 360, 120
-    start, end = auction.start_time, auction.end_time
-    span = (end - start).total_seconds() or 1
-    low, high = float(auction.floor_price), float(auction.start_price)
-
-    def x(moment: Any) -> float:
-        return round((moment - start).total_seconds() / span * width, 1)
-
-    def y(price: Any) -> float:
-        return round(height - (float(price) - low) / ((high - low) or 1) * (height - 10) - 5, 1)
-
-    points = []
-    for index, step in enumerate(steps):
-        if index:
-            points.append(f"{x(step.at)},{y(steps[index - 1].price)}")
-        points.append(f"{x(step.at)},{y(step.price)}")
-    points.append(f"{width},{y(steps[-1].price)}")
-    now_x = x(min(max(timezone.now(), start), end))
-    return mark_safe(  # noqa: S308 - built from numbers only
-        f'<svg class="price-curve-chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img"><polyline fill="none" stroke="#417690" stroke-width="2" points="{" ".join(points)}"/>'
-        f'<line x1="{now_x}" x2="{now_x}" y1="0" y2="{height}" stroke="#ba2121" stroke-dasharray="3"/></svg>'
-    )
