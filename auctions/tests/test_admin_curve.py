@@ -8,7 +8,7 @@ import pytest
 from django.contrib import messages
 from django.urls import reverse
 
-from accounts.tests.admin_helpers import admin_url, logged_in, messages_of, two_studios
+from accounts.tests.admin_helpers import admin_url, messages_of
 from auctions.models import Auction
 from auctions.tests.factories import AuctionFactory, make_auction
 from auctions.tests.test_admin import form_data
@@ -16,16 +16,6 @@ from auctions.tests.test_admin import form_data
 pytestmark = pytest.mark.django_db
 
 PREVIEW = reverse("admin:auctions_curve_preview")
-
-
-@pytest.fixture
-def studios():
-    return two_studios()
-
-
-@pytest.fixture
-def client_a(client, studios):
-    return logged_in(client, studios.manager_a)
 
 
 def test_the_curve_is_drawn_from_the_unsaved_form_with_axes_floor_and_turbo(client_a):

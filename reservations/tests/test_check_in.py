@@ -7,7 +7,7 @@ from django.contrib.admin.models import CHANGE
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.admin_helpers import log_entries, logged_in, two_studios
+from accounts.tests.admin_helpers import log_entries
 from auctions.tests.factories import CLASS_AFTER_OPENING, AuctionFactory
 from reservations import services
 from reservations.models import Reservation, ReservationStatus
@@ -16,16 +16,6 @@ from reservations.tests.factories import ReservationFactory
 pytestmark = pytest.mark.django_db
 
 CHECK_IN = reverse("admin:reservations_check_in")
-
-
-@pytest.fixture
-def studios():
-    return two_studios()
-
-
-@pytest.fixture
-def desk(client, studios):
-    return logged_in(client, studios.manager_a)
 
 
 def booking(studio, *, class_at, **options) -> Reservation:
@@ -73,10 +63,10 @@ def test_undo_is_refused_for_a_reservation_that_is_not_checked_in(studios, statu
 # --- the page ---------------------------------------------------------------------------------------
 
 
-def test_todays_code_is_said_in_large_type_with_time_class_and_customer(desk, studios):
+def test_todays_code_is_said_in_large_type_with_time_class_and_customer(client_a, studios):
     reservation = booking(studios.a, class_at=timezone.now())
 
-    page = desk.get(CHECK_IN, {"code": reservation.booking_code})
+    page = client_a.get(CHECK_IN, {"code": reservation.booking_code})
 
     assert page.context["state"] == "today"
     html = page.content.decode()
@@ -86,11 +76,11 @@ def test_todays_code_is_said_in_large_type_with_time_class_and_customer(desk, st
     assert 'id="check-in"' in html
 
 
-def test_another_days_code_is_refused_without_the_second_confirmation(desk, studios):
+def test_another_days_code_is_refused_without_the_second_confirmation(client_a, studios):
     reservation = booking(studios.a, class_at=timezone.now() + timedelta(days=2))
 
-    shown = desk.get(CHECK_IN, {"code": reservation.booking_code})
-    posted = desk.post(CHECK_IN, {"code": reservation.booking_code})
+    shown = client_a.get(CHECK_IN, {"code": reservation.booking_code})
+    posted = client_a.post(CHECK_IN, {"code": reservation.booking_code})
 
     assert shown.context["state"] == "other_day"
     assert 'id="check-in"' not in shown.content.decode()
@@ -101,10 +91,10 @@ def test_another_days_code_is_refused_without_the_second_confirmation(desk, stud
     assert log_entries(studios.manager_a, reservation) == []
 
 
-def test_another_days_code_is_taken_when_confirmed(desk, studios):
+def test_another_days_code_is_taken_when_confirmed(client_a, studios):
     reservation = booking(studios.a, class_at=timezone.now() - timedelta(days=1))
 
-    response = desk.post(CHECK_IN, {"code": reservation.booking_code, "other_day": "yes"})
+    response = client_a.post(CHECK_IN, {"code": reservation.booking_code, "other_day": "yes"})
 
     assert response.status_code == 302
     reservation.refresh_from_db()
@@ -119,10 +109,10 @@ def test_another_days_code_is_taken_when_confirmed(desk, studios):
         ({"status": ReservationStatus.COMPLETED, "checked_in_at": timezone.now()}, "already checked in"),
     ],
 )
-def test_a_booking_not_to_charge_is_red_with_no_price_to_pay(desk, studios, options, headline):
+def test_a_booking_not_to_charge_is_red_with_no_price_to_pay(client_a, studios, options, headline):
     reservation = booking(studios.a, class_at=timezone.now(), **options)
 
-    page = desk.get(CHECK_IN, {"code": reservation.booking_code}, HTTP_ACCEPT_LANGUAGE="en")
+    page = client_a.get(CHECK_IN, {"code": reservation.booking_code}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert page.context["state"] == "do_not_charge"
     html = page.content.decode()
@@ -133,13 +123,15 @@ def test_a_booking_not_to_charge_is_red_with_no_price_to_pay(desk, studios, opti
     assert 'id="check-in"' not in html
 
 
-def test_the_desk_undoes_its_check_in_and_the_admin_log_records_it(desk, studios):
+def test_the_desk_undoes_its_check_in_and_the_admin_log_records_it(client_a, studios):
     reservation = booking(studios.a, class_at=timezone.now())
-    desk.post(CHECK_IN, {"code": reservation.booking_code})
-    after = desk.get(CHECK_IN, {"code": reservation.booking_code})
+    client_a.post(CHECK_IN, {"code": reservation.booking_code})
+    after = client_a.get(CHECK_IN, {"code": reservation.booking_code})
     assert 'id="undo"' in after.content.decode()
 
-    response = desk.post(CHECK_IN, {"code": reservation.booking_code, "action": "undo"})
+    response = client_a.post(
+        CHECK_IN, {"code": reservation.booking_code, "action": "undo"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 302
     reservation.refresh_from_db()
@@ -149,18 +141,18 @@ def test_the_desk_undoes_its_check_in_and_the_admin_log_records_it(desk, studios
     assert entries[-1].change_message == "Check-in undone"
 
 
-def test_no_undo_button_once_the_window_has_passed(desk, studios):
+def test_no_undo_button_once_the_window_has_passed(client_a, studios):
     reservation = checked_in(studios.a, minutes_ago=30)
 
-    page = desk.get(CHECK_IN, {"code": reservation.booking_code})
+    page = client_a.get(CHECK_IN, {"code": reservation.booking_code})
 
     assert 'id="undo"' not in page.content.decode()
 
 
-def test_another_studios_check_in_cannot_be_undone(desk, studios):
+def test_another_studios_check_in_cannot_be_undone(client_a, studios):
     theirs = checked_in(studios.b, minutes_ago=1)
 
-    desk.post(CHECK_IN, {"code": theirs.booking_code, "action": "undo"})
+    client_a.post(CHECK_IN, {"code": theirs.booking_code, "action": "undo"})
 
     theirs.refresh_from_db()
     assert theirs.status == ReservationStatus.COMPLETED

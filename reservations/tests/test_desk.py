@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.admin_helpers import logged_in, two_studios
+from accounts.tests.admin_helpers import logged_in
 from accounts.tests.factories import CustomerFactory
 from auctions.tests.factories import CLASS_AFTER_OPENING, AuctionFactory
 from reservations import selectors, services
@@ -21,11 +21,6 @@ HOME = reverse("admin:index")
 TODAY = reverse("admin:reservations_today")
 LIVE_PRICES = reverse("admin:auctions_live_prices")
 ISTANBUL = zoneinfo.ZoneInfo("Europe/Istanbul")
-
-
-@pytest.fixture
-def studios():
-    return two_studios()
 
 
 def class_now(studio, **options):
