@@ -1,7 +1,7 @@
 """The price curve as the back office draws it: a step chart with its axes, the floor and the turbo's
 start marked, the table of steps, and a warning when the floor is not reached before the close."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import formats, timezone
@@ -15,6 +15,8 @@ from . import pricing
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 78, 16, 14, 30
+# An hour mark this close to the window's start or end would overwrite that end's label.
+MARK_CLEARANCE = timedelta(minutes=40)
 
 
 def _clock(moment: datetime, *, with_day: bool) -> str:
@@ -94,7 +96,12 @@ def curve_svg(settings: pricing.PriceSettings, steps: list[pricing.Step], *, now
             bottom + 4,
             l10n.money(settings.floor_price),
         ),
-        format_html('<text class="label" x="{}" y="{}">{}</text>', right - 64, bottom - 6, _("floor")),
+        format_html(
+            '<text class="label floor-label" x="{}" y="{}" text-anchor="end">{}</text>',
+            LEFT - 6,
+            bottom + 18,
+            _("floor"),
+        ),
         format_html(
             '<text class="label" x="{}" y="{}" text-anchor="start">{}</text>',
             LEFT,
@@ -108,6 +115,12 @@ def curve_svg(settings: pricing.PriceSettings, steps: list[pricing.Step], *, now
             _clock(end, with_day=with_day),
         ),
         format_html('<polyline class="price" points="{}"/>', " ".join(points)),
+        *(
+            format_html(
+                '<text class="label" x="{}" y="{}" text-anchor="middle">{}</text>', x(hour), HEIGHT - 8, label
+            )
+            for hour, label in _hour_marks(start, end)
+        ),
     ]
     turbo_at = pricing.turbo_from(settings)
     if turbo_at is not None and start <= turbo_at < end:
@@ -139,6 +152,19 @@ def curve_svg(settings: pricing.PriceSettings, steps: list[pricing.Step], *, now
         _("price curve"),
         format_html_join("", "{}", ((part,) for part in parts)),
     )
+
+
+def _hour_marks(start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+    """Whole hours inside a window of at most 12 hours, clear of its two ends' own labels."""
+    if end - start > timedelta(hours=12):
+        return []
+    hour = timezone.localtime(start).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    marks = []
+    while hour < end:
+        if hour - start >= MARK_CLEARANCE and end - hour >= MARK_CLEARANCE:
+            marks.append((hour, hour.strftime("%H:%M")))
+        hour += timedelta(hours=1)
+    return marks
 
 
 def _table(steps: list[pricing.Step]) -> SafeString:

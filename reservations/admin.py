@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -33,7 +34,6 @@ class ReservationAdmin(StudioScopedAdmin):
         "customer_name",
         "auction",
         "price",
-        "reserved_at",
     )
     list_filter = ("status", ("auction__scheduled_at", admin.DateFieldListFilter))
     search_fields = ("booking_code", "user__full_name", "user__email", "auction__title")
@@ -180,7 +180,7 @@ class ReservationAdmin(StudioScopedAdmin):
         period = PeriodForm(request.GET or None, initial={"start": start, "end": end})
         if period.is_valid():
             start, end = period.cleaned_data["start"] or start, period.cleaned_data["end"] or end
-            # Shown again as ISO values, whatever was typed: a type=date input shows nothing else.
+            # Shown again in the reader's format, whatever form of the date was typed.
             period = PeriodForm(initial={"start": start, "end": end})
         zone = timezone.get_current_timezone()
         result = studio_report.studio_figures(
@@ -224,13 +224,11 @@ def _desk_verdict(reservation: Reservation, *, now: dt.datetime) -> dict[str, An
     return {**verdict, "state": "other_day", "headline": _("Not today: this booking is for another day")}
 
 
-# A type=date input takes and shows only ISO dates (the browser displays them in its own language).
-_DATE_PICKER = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=_DATE_PICKER)
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=_DATE_PICKER)
+    # The admin's own date box and calendar: dates shown and typed as the reader writes them
+    # (07.12.2026), where a type=date input shows whatever the browser's own locale says.
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=AdminDateWidget)
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=AdminDateWidget)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -130,6 +130,11 @@ class ClassToday:
     seats_left: int
     booked: int
 
+    @property
+    def on_sale(self) -> bool:
+        """Whether its price means anything now (a sold or closed auction has none)."""
+        return self.status in (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
+
 
 @dataclass(frozen=True)
 class DeskEvent:
