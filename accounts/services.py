@@ -85,16 +85,52 @@ def _request_language() -> str:
     return language if language in dict(settings.LANGUAGES) else "tr"
 
 
+def _check_registration(
+    errors: FieldErrors,
+    *,
+    email: str | None,
+    password: str | None,
+    full_name: str | None,
+    phone: str | None,
+    gender: str | None,
+) -> User:
+    """The account as it would be registered; each rule of a field that was given adds to `errors`."""
+    user = User(language=_request_language())
+    if email is not None:
+        user.email = _clean_email(email, errors)
+    if full_name is not None:
+        user.full_name = _clean_full_name(full_name, errors)
+    if phone is not None:
+        user.phone = _clean_phone(phone, errors)
+    if gender is not None:
+        user.gender = _clean_gender(gender, errors)
+    if password is not None:
+        _check_password(password, user, errors)
+    return user
+
+
+def registration_errors(
+    *,
+    email: str | None = None,
+    password: str | None = None,
+    full_name: str | None = None,
+    phone: str | None = None,
+    gender: str | None = None,
+) -> dict[str, list[str]]:
+    """What is wrong with the fields that are there, so a form with a missing field still hears
+    about every other problem in the same answer."""
+    errors = FieldErrors()
+    _check_registration(
+        errors, email=email, password=password, full_name=full_name, phone=phone, gender=gender
+    )
+    return errors.fields
+
+
 def user_register(*, email: str, password: str, full_name: str, phone: str, gender: str) -> User:
     errors = FieldErrors()
-    email = _clean_email(email, errors)
-    full_name = _clean_full_name(full_name, errors)
-    normalized_phone = _clean_phone(phone, errors)
-    gender = _clean_gender(gender, errors)
-    user = User(
-        email=email, full_name=full_name, phone=normalized_phone, gender=gender, language=_request_language()
+    user = _check_registration(
+        errors, email=email, password=password, full_name=full_name, phone=phone, gender=gender
     )
-    _check_password(password, user, errors)
     errors.raise_if_any()
 
     user.set_password(password)

@@ -54,7 +54,7 @@ def _fixed_name(name: str) -> str:
 
 
 def _fixed_money(name: str) -> Any:
-    @admin.display(description=_with_currency(Auction._meta.get_field(name).verbose_name))
+    @admin.display(description=_with_currency(getattr(Auction._meta.get_field(name), "verbose_name", name)))
     def shown(self: Any, obj: Auction) -> str:
         value = getattr(obj, name)
         return "-" if value is None else l10n.money(value)
@@ -157,7 +157,9 @@ class AuctionAdmin(StudioScopedAdmin):
                     name,
                     {
                         **options,
-                        "fields": [_fixed_name(f) if f not in editable else f for f in options["fields"]],
+                        "fields": [
+                            _fixed_name(str(f)) if f not in editable else f for f in options["fields"]
+                        ],
                     },
                 )
                 for name, options in fieldsets

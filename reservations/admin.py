@@ -218,7 +218,8 @@ def _desk_verdict(reservation: Reservation, *, now: dt.datetime) -> dict[str, An
         "undo_until": undo_until.astimezone(zone) if undo_until and now <= undo_until else None,
     }
     if reservation.status in _DO_NOT_CHARGE:
-        return {**verdict, "state": "do_not_charge", "headline": _DO_NOT_CHARGE[reservation.status]}
+        headline = _DO_NOT_CHARGE[ReservationStatus(reservation.status)]
+        return {**verdict, "state": "do_not_charge", "headline": headline}
     if selectors.is_for_today(reservation, now=now):
         return {**verdict, "state": "today", "headline": _("Today's class: take payment")}
     return {**verdict, "state": "other_day", "headline": _("Not today: this booking is for another day")}

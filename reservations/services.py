@@ -41,6 +41,10 @@ class AuctionSold(Conflict):
     code = "auction_sold"
 
 
+class AlreadyBooked(Conflict):
+    code = "already_booked"
+
+
 class PriceChanged(Conflict):
     code = "price_changed"
 
@@ -201,6 +205,13 @@ def _grab(
 
 def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
     if auction.status == AuctionStatus.SOLD:
+        # Not "someone else": a customer grabbing twice (a second tab, a retry) holds it already.
+        if (
+            Reservation.objects.filter(auction=auction, user=user)
+            .exclude(status=ReservationStatus.CANCELLED)
+            .exists()
+        ):
+            raise AlreadyBooked(_("You already have this spot."))
         raise AuctionSold(_("Someone else got this spot first."))
     settings_ = PriceSettings.of(auction)
     if not is_grabbable(auction.status, settings_, now):
