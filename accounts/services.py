@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -16,7 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core.errors import Invalid
 
 from . import emails, hooks, tokens
-from .models import Gender, Studio, User, new_calendar_token, normalize_email
+from .models import Gender, Studio, User, folded_name, new_calendar_token, normalize_email
 from .phones import normalize_phone
 from .roles import ensure_managers_group
 
@@ -262,7 +263,8 @@ def studio_create(
         for field, messages in exc.message_dict.items():
             for message in messages:
                 errors.add(field, message)
-    if Studio.objects.filter(name__iexact=studio.name).exists():
+    taken = Studio.objects.alias(key=folded_name("name")).filter(key=folded_name(Value(studio.name)))
+    if taken.exists():
         errors.add("name", _("A studio with this name already exists."))
     errors.raise_if_any()
     try:
