@@ -29,11 +29,11 @@ class Spec:
 
 
 SPECS = [
-    Spec("Akşam Yogası (opens soon)", -30, 180, "600.00", "150.00", "50.00", 30, (60, "25.00", 10)),
-    Spec("Pilates Reformer (just opened)", 5, 175, "750.00", "200.00", "50.00", 20, (45, "20.00", 5)),
+    Spec("Akşam Yogası (yakında açılıyor)", -30, 180, "600.00", "150.00", "50.00", 30, (60, "25.00", 10)),
+    Spec("Pilates Reformer (yeni açıldı)", 5, 175, "750.00", "200.00", "50.00", 20, (45, "20.00", 5)),
     Spec("Salsa Başlangıç (turbo)", 100, 20, "500.00", "100.00", "50.00", 60, (30, "20.00", 5)),
     Spec(
-        "Kadınlara Özel HIIT (near the floor)",
+        "Kadınlara Özel HIIT (tabana yakın)",
         170,
         10,
         "400.00",
@@ -44,7 +44,7 @@ SPECS = [
         AllowedGender.FEMALE,
     ),
     Spec(
-        "Boks Kondisyon (men only)",
+        "Boks Kondisyon (yalnızca erkekler)",
         15,
         90,
         "450.00",
@@ -54,11 +54,11 @@ SPECS = [
         (30, "15.00", 5),
         AllowedGender.MALE,
     ),
-    Spec("Vinyasa Flow (sold)", 20, 100, "550.00", "150.00", "50.00", 30),
-    Spec("Barre (expired)", 200, -20, "450.00", "120.00", "30.00", 30, then="expire"),
-    Spec("Zumba (cancelled by studio)", 10, 120, "400.00", "100.00", "25.00", 30, then="cancel"),
+    Spec("Vinyasa Flow (satıldı)", 20, 100, "550.00", "150.00", "50.00", 30),
+    Spec("Barre (süresi doldu)", 200, -20, "450.00", "120.00", "30.00", 30, then="expire"),
+    Spec("Zumba (stüdyo iptal etti)", 10, 120, "400.00", "100.00", "25.00", 30, then="cancel"),
 ]
-SOLD_TITLE = "Vinyasa Flow (sold)"
+SOLD_TITLE = "Vinyasa Flow (satıldı)"
 
 
 def _values(spec: Spec, now: datetime) -> dict[str, Any]:

@@ -4,6 +4,7 @@ Embedded default: SQLite, in-memory channel layer, console email, eager Celery.
 Set DATABASE_URL / REDIS_URL to get PostgreSQL, channels-redis and Celery on Redis.
 """
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -189,13 +190,21 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # The embedded default serves static files straight from the apps; production collects them.
 WHITENOISE_USE_FINDERS = True
+# WhiteNoise warns at every start when the collected folder is missing; the embedded default
+# collects nothing, so it gets the empty folder (a read-only disk just keeps the warning).
+with contextlib.suppress(OSError):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
-# EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ's form).
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ's form). Unset, each
+# email goes to a file in EMAIL_FILE_PATH and the log says one line about it (core.mail).
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "core.mail.FolderBackend"
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HotHour <no-reply@hothour.local>")
 # Links in emails point at the single-page app, which posts the token back to the API.
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:5173")
