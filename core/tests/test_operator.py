@@ -120,3 +120,18 @@ def test_no_axes_banner_is_logged_when_a_command_starts():
     )
 
     assert "AXES: BEGIN" not in finished.stdout + finished.stderr
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_turkish_case_twin_too(admin_client):
+    services.studio_create(name="Şişli Pilates", address="Şişli")
+
+    response = admin_client.post(
+        "/admin/accounts/studio/add/",
+        {"name": "ŞİŞLİ PİLATES", "address": "Şişli", "timezone": "Europe/Istanbul"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200
+    assert "A studio with this name already exists." in response.content.decode()
+    assert Studio.objects.count() == 1
