@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.template import TemplateDoesNotExist
 from django.utils import timezone, translation
 
 from core.models import OutboundEmail
@@ -186,3 +187,20 @@ def test_flush_logs_an_email_still_failing_and_goes_on_with_the_next(mail_server
     assert [r.getMessage() for r in caplog.records if r.name == "core.outbox"] == [
         f"outbox email {e.pk} still failing" for e in emails
     ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TemplateDoesNotExist,
+    reason="bug: an email that cannot be built (its template renamed in a deploy, say) raises out of "
+    "flush_outbox, rolls back its attempt so it never reaches MAX_ATTEMPTS, and stops every flush "
+    "before the emails after it",
+)
+def test_an_email_that_cannot_be_built_does_not_hold_up_the_rest_of_the_flush():
+    stale("first@example.com", template="renamed_since")
+    waiting = stale("second@example.com")
+
+    sent = flush_outbox()
+
+    assert sent == 1
+    assert [message.to for message in mail.outbox] == [[waiting.to]]
