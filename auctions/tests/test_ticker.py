@@ -5,10 +5,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
 from django.utils import timezone
 
-from auctions import ticker
+from auctions import hooks, ticker
 from auctions.models import Auction, AuctionStatus, TickHeartbeat
 from auctions.tests.factories import AuctionFactory, minutes
 
@@ -35,25 +35,29 @@ def test_tick_once_applies_what_is_due_and_records_the_heartbeat():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_tick_is_logged_and_the_next_one_runs(monkeypatch, caplog):
-    # given: the database refusing one tick
-    due_auction()
+def test_a_failed_tick_is_logged_and_rolled_back_and_the_next_one_does_its_work(caplog):
+    # given: an auction past its close, and a subscriber to expiries that fails once
+    auction = AuctionFactory.create(now=timezone.now() - minutes(130))
 
-    def database_restarting() -> None:
-        raise OperationalError("the database system is starting up")
+    def studio_unreachable(*, auctions: list[Auction]) -> None:
+        raise ConnectionError("the notification service is down")
 
-    monkeypatch.setattr(ticker, "auctions_tick", database_restarting)
+    hooks.auctions_expired.connect(studio_unreachable)
+    try:
+        failed = ticker.tick_once()
+    finally:
+        hooks.auctions_expired.disconnect(studio_unreachable)
+    auction.refresh_from_db()
+    assert auction.status == AuctionStatus.ACTIVE
 
     # when
-    failed = ticker.tick_once()
-    monkeypatch.undo()
     next_one = ticker.tick_once()
 
     # then
     assert failed is None
     assert "tick failed; retrying" in caplog.text
     assert next_one is not None
-    assert next_one.processed == 1
+    assert next_one.status_changes == {AuctionStatus.EXPIRED: 1}
 
 
 @pytest.mark.django_db
