@@ -31,7 +31,7 @@ class LayerAwayOnce(InMemoryChannelLayer):
 
 
 class Socket:
-    """A member that keeps its frames, and whether the cyclic collector ran while each came in."""
+    """A member that keeps its frames, and whether the cyclic collector was on as each came in."""
 
     def __init__(self) -> None:
         self.frames: list[str] = []
