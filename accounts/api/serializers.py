@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import Gender, Studio, User
+from hothour.api.throttles import remember_address
 from reservations.selectors import customer_standing, suspended_until
 
 
@@ -25,11 +26,14 @@ class LoginSerializer(TokenObtainPairSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         attrs[self.username_field] = attrs[self.username_field].strip().lower()
         try:
-            return super().validate(attrs)
+            data = super().validate(attrs)
         except exceptions.AuthenticationFailed as exc:
             raise exceptions.AuthenticationFailed(
                 self.error_messages["no_active_account"], code="invalid_credentials"
             ) from exc
+        # The owner's address: a guesser elsewhere filling the account's ceiling won't stop them here.
+        remember_address(self.context["request"], attrs[self.username_field])
+        return data
 
 
 class RefreshSerializer(TokenRefreshSerializer):

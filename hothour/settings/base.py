@@ -163,7 +163,13 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=0) or None
+# The same client address as the API throttles: without it axes saw the proxy's address, and five
+# wrong passwords from anyone locked a manager out for everybody.
+AXES_CLIENT_IP_CALLABLE = "hothour.api.client_address.client_address"
+# Which hops in front of us may tell the client's address (X-Forwarded-For): the proxies at these
+# addresses or networks, or else the last NUM_PROXIES hops (hothour.api.client_address).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -214,21 +220,30 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hothour.api.exceptions.exception_handler",
-    # Per user or account email; the "_ip" rates apply per client address (shared by offices and
-    # mobile carriers, hence higher).
+    # Per user or (account email, client address) pair; the "_ip" rates apply per client address
+    # (shared by offices and mobile carriers, hence higher); the "_email" rates are ceilings per
+    # account email over all addresses it has not signed in from (hothour.api.throttles).
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
+        "login_email": env.str("THROTTLE_LOGIN_EMAIL", default="100/hour"),
         "refresh": env.str("THROTTLE_REFRESH", default="60/min"),
         "register": env.str("THROTTLE_REGISTER", default="5/min"),
         "verification": env.str("THROTTLE_VERIFICATION", default="5/min"),
         "verification_ip": env.str("THROTTLE_VERIFICATION_IP", default="20/min"),
+        "verification_email": env.str("THROTTLE_VERIFICATION_EMAIL", default="10/hour"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/min"),
         "password_reset_ip": env.str("THROTTLE_PASSWORD_RESET_IP", default="20/min"),
+        "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL", default="10/hour"),
+        # Where the current password is checked (password change, account deletion) or a phone
+        # number is tried (profile): like login, per user and per address.
+        "credentials": env.str("THROTTLE_CREDENTIALS", default="10/min"),
+        "credentials_ip": env.str("THROTTLE_CREDENTIALS_IP", default="30/min"),
         "grab": env.str("THROTTLE_GRAB", default="30/min"),
-        "grab_ip": env.str("THROTTLE_GRAB_IP", default="120/min"),
+        # A safety net, not a limit a crowd can meet: a gym's Wi-Fi or a carrier's NAT puts
+        # hundreds of customers on one address, each held to the per-user rate above.
+        "grab_ip": env.str("THROTTLE_GRAB_IP", default="6000/min"),
     },
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 # Largest JSON body the API reads; anything bigger is refused with 413 before parsing.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
