@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .admin_scoping import manager_studio_id
+from .admin_scoping import GuardedLookupsAdmin, manager_studio_id
 from .models import Studio, User
 
 
@@ -50,7 +50,7 @@ class UserCreateForm(UserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(GuardedLookupsAdmin, DjangoUserAdmin):
     add_form = UserCreateForm
     ordering = ("email",)
     list_display = ("email", "full_name", "phone", "gender", "is_verified", "is_staff", "studio")
@@ -129,7 +129,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Studio)
-class StudioAdmin(admin.ModelAdmin):
+class StudioAdmin(GuardedLookupsAdmin):
     list_display = ("name", "address", "timezone")
     # A link typed without a scheme is https (Django 6's default; silences its deprecation warning).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
