@@ -184,7 +184,6 @@ def user_update_profile(
     user: User,
     full_name: str | None = None,
     phone: str | None = None,
-    gender: str | None = None,
     language: str | None = None,
 ) -> User:
     errors = FieldErrors()
@@ -200,9 +199,6 @@ def user_update_profile(
     if phone is not None:
         user.phone = _clean_phone(phone, errors, exclude_pk=user.pk)
         changed.append("phone")
-    if gender is not None:
-        user.gender = _clean_gender(gender, errors)
-        changed.append("gender")
     errors.raise_if_any()
     if changed:
         try:

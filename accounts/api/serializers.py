@@ -156,7 +156,15 @@ class MeUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=150, required=False)
     language = serializers.ChoiceField(choices=["tr", "en"], required=False)
     phone = serializers.CharField(max_length=32, required=False)
-    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Set at registration, changed only by staff: a customer switching it could book a class
+        # that is not open to them and switch back.
+        if isinstance(self.initial_data, dict) and "gender" in self.initial_data:
+            raise serializers.ValidationError(
+                {"gender": [_("Your gender is set at registration; ask us to correct it.")]}
+            )
+        return attrs
 
 
 class DeleteAccountSerializer(serializers.Serializer):
