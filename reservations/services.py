@@ -47,6 +47,10 @@ class ReservationLimit(Conflict):
     code = "reservation_limit"
 
 
+class RebookNotAllowed(Conflict):
+    code = "rebook_not_allowed"
+
+
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 
@@ -194,6 +198,13 @@ def _grab(
 
 
 def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
+    # Before "sold": holding the spot (sold to everyone else), cancelling and re-buying it cheaper
+    # is refused whatever the spot's state. A cancellation by the studio does not count.
+    cancelled_before = Reservation.objects.filter(
+        auction=auction, user=user, status=ReservationStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
+    )
+    if cancelled_before.exists():
+        raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
     if auction.status == AuctionStatus.SOLD:
         raise AuctionSold(_("Someone else got this spot first."))
     settings_ = PriceSettings.of(auction)
