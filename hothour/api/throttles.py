@@ -87,16 +87,14 @@ class ScopedThrottle(BaseThrottle):
             return True
         now = clock()
         counters = []
+        for kind, identity in self.identities(request):
+            rate = _rate(rates, scope, kind)
+            if rate is None:
+                continue
+            limit, period = parse_rate(str(rate))
+            window = int(now // period)
+            counters.append((f"throttle:{scope}:{kind}:{_digest(identity)}:{window}", limit, period, window))
         try:
-            identities = self.identities(request)
-            for kind, identity in identities:
-                rate = _rate(rates, scope, kind)
-                if rate is None:
-                    continue
-                limit, period = parse_rate(str(rate))
-                window = int(now // period)
-                key = f"throttle:{scope}:{kind}:{_digest(identity)}:{window}"
-                counters.append((key, limit, period, window))
             counts = _increment([(key, period) for key, _limit, period, _window in counters])
         except Exception as exc:
             logger.warning("throttle store unavailable (%s); not limiting", exc.__class__.__name__)
@@ -144,7 +142,10 @@ def _known_address_key(email: str, address: str | None) -> str:
 
 
 def _is_known_address(email: str, address: str | None) -> bool:
-    return bool(caches["default"].get(_known_address_key(email, address)))
+    try:
+        return bool(caches["default"].get(_known_address_key(email, address)))
+    except Exception:
+        return False  # the store is down: counting is skipped anyway (`allow_request`)
 
 
 def remember_address(request: Any, email: str) -> None:
