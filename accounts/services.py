@@ -13,12 +13,16 @@ from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from hothour.errors import Invalid
+from hothour.errors import Forbidden, Invalid
 
 from . import emails, tokens
 from .models import Gender, Studio, User, new_calendar_token, normalize_email
 from .phones import normalize_phone
 from .roles import ensure_managers_group
+
+
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
 
 
 class FieldErrors:
@@ -126,8 +130,9 @@ def verification_resend(*, email: str) -> None:
 def user_verify_email(*, token: str) -> User:
     user = tokens.read_verification_token(token)
     if not user.is_verified:
-        User.objects.filter(pk=user.pk).update(is_verified=True)
-        user.is_verified = True
+        # A feed token made before the address was proven may be known to whoever registered it.
+        user.is_verified, user.calendar_token = True, new_calendar_token()
+        User.objects.filter(pk=user.pk).update(is_verified=True, calendar_token=user.calendar_token)
     return user
 
 
@@ -146,7 +151,9 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
     errors.raise_if_any()
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        # Whoever had the account may have copied its private calendar feed URL too.
+        user.calendar_token = new_calendar_token()
+        user.save(update_fields=["password", "calendar_token"])
         user_sessions_revoke(user=user)
     return user
 
@@ -160,7 +167,8 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Refr
     errors.raise_if_any()
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.calendar_token = new_calendar_token()
+        user.save(update_fields=["password", "calendar_token"])
         user_sessions_revoke(user=user)
         return RefreshToken.for_user(user)
 
@@ -257,6 +265,8 @@ def manager_join_group(*, user: User) -> None:
 
 def user_calendar_token_rotate(*, user: User) -> str:
     """A new secret for the private calendar feed; the old feed URL stops working at once."""
+    if not user.is_verified:
+        raise EmailNotVerified(_("Confirm your email address to get a calendar feed."))
     user.calendar_token = new_calendar_token()
     user.save(update_fields=["calendar_token"])
     return user.calendar_token

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import EmailNotVerified
 from auctions import events
 from auctions import lock_objects as auction_locks
 from auctions import services as auction_services
@@ -61,10 +62,6 @@ class ReservationNotCancellable(Conflict):
 
 class ReservationWrongStatus(Conflict):
     code = "reservation_wrong_status"
-
-
-class EmailNotVerified(Forbidden):
-    code = "email_not_verified"
 
 
 class StaffCannotBook(Forbidden):

@@ -127,7 +127,10 @@ class MeSerializer(serializers.ModelSerializer):
         until = self._standing(user)["until"]
         return None if until is None else serializers.DateTimeField().to_representation(until)
 
-    def get_calendar_feed_url(self, user: User) -> str:
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_calendar_feed_url(self, user: User) -> str | None:
+        if not user.is_verified:
+            return None  # until the address is proven, the feed could be someone else's
         path = reverse("calendar-feed", kwargs={"token": user.calendar_token})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path

@@ -202,7 +202,13 @@ class CalendarTokenView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: s.CalendarFeedSerializer, **error_responses(401)})
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.CalendarFeedSerializer,
+            **error_responses(401, e403="Email not verified yet (`email_not_verified`)."),
+        },
+    )
     def post(self, request: Request) -> Response:
         user = _user(request)
         services.user_calendar_token_rotate(user=user)

@@ -195,7 +195,8 @@ class CalendarFeedView(_CalendarView):
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY, **error_responses(404)})
     def get(self, request: Request, token: str) -> HttpResponse:
-        user = User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+        owners = User.objects.filter(calendar_token=token, is_active=True, is_verified=True)
+        user = owners.first() if token else None
         if user is None:
             raise NotFound(_("No such calendar."))
         return _ics_response(
