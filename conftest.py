@@ -19,7 +19,7 @@ def _clean_cache():
 @pytest.fixture(autouse=True)
 def _throttle_clock(monkeypatch):
     """Mid-window, always: a test's requests never straddle a rate window's edge."""
-    monkeypatch.setattr("hothour.api.throttles.clock", lambda: 1_800_000_030.0)
+    monkeypatch.setattr("core.api.throttles.clock", lambda: 1_800_000_030.0)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from hothour.errors import DomainError
+from core.errors import DomainError
 
 from .models import User
 

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from hothour.mail import queue_email
+from core.outbox import queue_email
 
 from .models import User
 

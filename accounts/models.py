@@ -137,32 +137,3 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_studio_manager(self) -> bool:
         return self.is_staff and self.studio_id is not None
-
-
-class OutboundEmail(models.Model):
-    """An email to send, written in the same transaction as the change it tells about.
-
-    A Celery task sends it after commit; if the broker or the mail server is down, it stays
-    unsent here and the periodic `flush_outbox` task tries again, so no email is lost.
-    """
-
-    template = models.CharField(max_length=64)
-    to = models.EmailField()
-    context = models.JSONField(default=dict)
-    language = models.CharField(max_length=5, default="tr")
-    created_at = models.DateTimeField(default=dj_timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("outbound email")
-        verbose_name_plural = _("outbound emails")
-        indexes = [
-            models.Index(
-                fields=["created_at"], name="outbox_unsent_idx", condition=models.Q(sent_at__isnull=True)
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.template} to {self.to}"

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from hothour.errors import Forbidden, Invalid
+from core.errors import Forbidden, Invalid
 
-from . import emails, tokens
+from . import emails, hooks, tokens
 from .models import Gender, Studio, User, new_calendar_token, normalize_email
 from .phones import normalize_phone
 from .roles import ensure_managers_group
@@ -275,16 +275,13 @@ def user_calendar_token_rotate(*, user: User) -> str:
 def user_delete_account(*, user: User, password: str) -> None:
     """Erase the person, keep the studio's books: reservations stay, pointing at an anonymous account.
 
-    Upcoming reservations that may still be cancelled are cancelled (the spots go back on sale);
-    ones inside the cancellation cutoff stay, as the studio is counting on them.
+    The apps holding the person's bookings hear of it first (`hooks.account_erasing`): upcoming
+    reservations that may still be cancelled are cancelled; ones inside the cutoff stay.
     """
-    from reservations import services as reservation_services
-
     if not user.check_password(password):
         raise Invalid({"password": [_("Your current password is not correct.")]})
     with transaction.atomic():
-        for reservation_id in reservation_services.upcoming_cancellable_ids(user=user):
-            reservation_services.reservation_cancel_by_customer(user=user, reservation_id=reservation_id)
+        hooks.account_erasing.call(user=user)
         user_sessions_revoke(user=user)
         user.notifications.all().delete()
         user.email = f"deleted-{user.pk}@deleted.invalid"

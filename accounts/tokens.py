@@ -6,7 +6,7 @@ from django.core import signing
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from hothour.errors import TokenExpired, TokenInvalid
+from core.errors import TokenExpired, TokenInvalid
 
 from .models import User
 

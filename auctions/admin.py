@@ -19,18 +19,18 @@ from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
 from accounts.models import Studio
 
 from . import lifecycle, pricing, selectors, services, validation
-from .models import Auction, AuctionStatus
+from .models import SETTINGS_FIELDS, Auction, AuctionStatus
 
 
 class AuctionForm(forms.ModelForm):
     class Meta:
         model = Auction
-        fields = ["studio", *services.SETTINGS_FIELDS]
+        fields = ["studio", *SETTINGS_FIELDS]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         candidate = self.instance
-        for name in services.SETTINGS_FIELDS:
+        for name in SETTINGS_FIELDS:
             if name in cleaned:
                 setattr(candidate, name, cleaned[name])
         publishing = candidate.pk is not None and candidate.status == AuctionStatus.SCHEDULED
@@ -115,7 +115,7 @@ class AuctionAdmin(StudioScopedAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             editable = services.editable_fields(obj, now=timezone.now())
-            readonly += [name for name in services.SETTINGS_FIELDS if name not in editable]
+            readonly += [name for name in SETTINGS_FIELDS if name not in editable]
             readonly.append("studio")
         return readonly
 
@@ -138,22 +138,14 @@ class AuctionAdmin(StudioScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Auction, form: forms.ModelForm, change: bool) -> None:
         if change:
-            values = {
-                name: form.cleaned_data[name]
-                for name in form.changed_data
-                if name in services.SETTINGS_FIELDS
-            }
+            values = {name: form.cleaned_data[name] for name in form.changed_data if name in SETTINGS_FIELDS}
             saved = services.auction_update(auction_id=obj.pk, **values)
         else:
             studio_id = manager_studio_id(request)
             studio = (
                 Studio.objects.get(pk=studio_id) if studio_id is not None else form.cleaned_data["studio"]
             )
-            values = {
-                name: form.cleaned_data[name]
-                for name in services.SETTINGS_FIELDS
-                if name in form.cleaned_data
-            }
+            values = {name: form.cleaned_data[name] for name in SETTINGS_FIELDS if name in form.cleaned_data}
             saved = services.auction_create(studio=studio, **values)
         obj.pk = saved.pk
         obj.refresh_from_db()

@@ -5,7 +5,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from hothour.consumers import CLOSE_NOT_FOUND, HotHourConsumer
+from core.realtime.consumers import CLOSE_NOT_FOUND, HotHourConsumer
 
 from . import events, selectors
 from .api.serializers import AuctionSerializer

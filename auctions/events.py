@@ -7,10 +7,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from hothour import effects
-from hothour.broadcast import broadcaster
+from core import effects
+from core.realtime.broadcast import broadcaster
 
 from . import lifecycle
+from .api.serializers import AuctionSerializer
 from .models import Auction
 
 logger = logging.getLogger(__name__)
@@ -29,8 +30,8 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def public_auction_data(auction: Auction, now: datetime | None = None) -> dict[str, Any]:
-    """The public state of an auction at `now`: what every client may see."""
+def price_data(auction: Auction, now: datetime | None = None) -> dict[str, Any]:
+    """The small events about one auction (`price_update`, `turbo_triggered`), keyed `auction_id`."""
     live = lifecycle.live_state(auction, now or timezone.now())
     return {
         "auction_id": auction.pk,
@@ -43,8 +44,18 @@ def public_auction_data(auction: Auction, now: datetime | None = None) -> dict[s
     }
 
 
+def public_auction(auction: Auction, now: datetime | None = None) -> dict[str, Any]:
+    """The API's public auction object (keyed `id`), as `auction_created`/`auction_updated` carry it."""
+    return dict(AuctionSerializer(auction, context={"now": now or timezone.now()}).data)
+
+
+# Events that carry the whole public auction; the others carry `price_data`.
+WHOLE_AUCTION_EVENTS = ("auction_created", "auction_updated")
+
+
 def auction_message(auction: Auction, event: str = "auction_updated", now: datetime | None = None) -> Message:
-    return [ALL_AUCTIONS_GROUP, auction_group(auction.pk)], event, public_auction_data(auction, now)
+    data = public_auction(auction, now) if event in WHOLE_AUCTION_EVENTS else price_data(auction, now)
+    return [ALL_AUCTIONS_GROUP, auction_group(auction.pk)], event, data
 
 
 def send(groups: list[str], event: str, data: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Studio
-from hothour import db
+from core import sql
 
 from .models import TICKING_STATUSES, Auction
 
@@ -18,15 +18,15 @@ from .models import TICKING_STATUSES, Auction
 def auction_lock(auction_id: int) -> Auction | None:
     """Lock one auction (waits for other holders), its studio read alongside. Inside `atomic()`.
 
-    Plain SQL: the grab takes this lock on every request (see `hothour.db`).
+    Plain SQL: the grab takes this lock on every request (see `core.sql`).
     """
-    auction, studio = db.columns(Auction, "a"), db.columns(Studio, "s")
-    sql = (
-        f"SELECT {auction.sql}, {studio.sql} FROM {db.quote(Auction._meta.db_table)} a "  # noqa: S608 - names from the models
-        f"JOIN {db.quote(Studio._meta.db_table)} s ON s.id = a.studio_id WHERE a.id = %s"
+    auction, studio = sql.columns(Auction, "a"), sql.columns(Studio, "s")
+    statement = (
+        f"SELECT {auction.sql}, {studio.sql} FROM {sql.quote(Auction._meta.db_table)} a "  # noqa: S608 - names from the models
+        f"JOIN {sql.quote(Studio._meta.db_table)} s ON s.id = a.studio_id WHERE a.id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql + db.for_update("a"), [auction_id])
+        cursor.execute(statement + sql.for_update("a"), [auction_id])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -38,7 +38,9 @@ def auction_lock(auction_id: int) -> Auction | None:
 def auctions_lock_due(*, now: datetime, limit: int) -> QuerySet[Auction]:
     """Lock up to `limit` auctions whose next change is due, skipping rows another tick holds."""
     return (
-        Auction.objects.select_for_update(skip_locked=True)
+        # The studio rides along (unlocked) for the public auction objects a status change sends.
+        Auction.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("studio")
         .filter(next_change_at__lte=now, status__in=TICKING_STATUSES)
         .order_by("pk")[:limit]
     )

@@ -37,6 +37,25 @@ class AuctionStatus(models.TextChoices):
 TICKING_STATUSES = (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
 
 
+# What a studio sets on an auction (forms, the API, duplication); everything else is derived.
+SETTINGS_FIELDS = (
+    "title",
+    "description",
+    "allowed_gender",
+    "start_price",
+    "floor_price",
+    "start_time",
+    "end_time",
+    "scheduled_at",
+    "drop_interval_mins",
+    "drop_amount",
+    "turbo_enabled",
+    "turbo_trigger_mins",
+    "turbo_drop_amount",
+    "turbo_interval_mins",
+)
+
+
 class Auction(models.Model):
     studio = models.ForeignKey(
         Studio, verbose_name=_("studio"), on_delete=models.PROTECT, related_name="auctions"

@@ -9,16 +9,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Studio
-from hothour import db
-from hothour.errors import Conflict, Invalid, NotFound
+from core import sql
+from core.errors import Conflict, Invalid, NotFound
 
-from . import events, lifecycle, lock_objects, pricing, validation
-from .models import Auction, AuctionStatus, TickHeartbeat
+from . import events, hooks, lifecycle, lock_objects, pricing, validation
+from .models import SETTINGS_FIELDS, Auction, AuctionStatus, TickHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -39,22 +39,6 @@ class TurboNotAvailable(Conflict):
     code = "turbo_not_available"
 
 
-SETTINGS_FIELDS = (
-    "title",
-    "description",
-    "allowed_gender",
-    "start_price",
-    "floor_price",
-    "start_time",
-    "end_time",
-    "scheduled_at",
-    "drop_interval_mins",
-    "drop_amount",
-    "turbo_enabled",
-    "turbo_trigger_mins",
-    "turbo_drop_amount",
-    "turbo_interval_mins",
-)
 TEXT_FIELDS = ("title", "description", "scheduled_at")
 
 
@@ -151,10 +135,7 @@ def auction_publish(*, auction_id: int, now: datetime | None = None) -> Auction:
 
 
 def auction_cancel(*, auction_id: int, now: datetime | None = None) -> Auction:
-    """The studio calls the spot off; a sold spot's reservation is cancelled with it."""
-    # reservations builds on auctions, so the import goes this way round, at call time.
-    from reservations import services as reservation_services
-
+    """The studio calls the spot off; the apps holding bookings of it cancel them (a hook)."""
     now = now or timezone.now()
     with transaction.atomic():
         auction = _locked(auction_id)
@@ -162,8 +143,7 @@ def auction_cancel(*, auction_id: int, now: datetime | None = None) -> Auction:
             raise AuctionNotCancellable(_("Only a published auction can be cancelled."))
         if auction.scheduled_at <= now:
             raise AuctionNotCancellable(_("The class has already started."))
-        if auction.status == AuctionStatus.SOLD:
-            reservation_services.reservations_cancel_for_auction(auction=auction, now=now)
+        hooks.auction_cancelling.call(auction=auction, now=now)
         auction.status = AuctionStatus.CANCELLED
         auction.next_change_at = None
         auction.save(update_fields=["status", "next_change_at", "updated_at"])
@@ -195,7 +175,7 @@ def auction_mark_sold(*, auction: Auction, price: Decimal) -> None:
     auction.status = AuctionStatus.SOLD
     auction.current_price = price
     auction.next_change_at = None
-    db.update(auction, ["status", "current_price", "next_change_at", "updated_at"])
+    sql.update(auction, ["status", "current_price", "next_change_at", "updated_at"])
     events.auction_changed(auction)
 
 
@@ -234,16 +214,13 @@ def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> Tic
             before = {auction.pk: auction.status for auction in due}
             for auction in due:
                 messages.extend(_tick_one(auction, now=now, result=result))
-            _save_ticked(due)
+            sql.update_many(due, TICKED_FIELDS)
             events.send_many(messages)
             expired = [
                 a for a in due if a.status == AuctionStatus.EXPIRED and before[a.pk] != AuctionStatus.EXPIRED
             ]
             if expired:
-                # reservations builds on auctions, so the import goes this way round, at call time.
-                from reservations.notifications import notify_expired_unsold
-
-                notify_expired_unsold(expired)
+                hooks.auctions_expired.call(auctions=expired)
         result.processed += len(due)
         if len(due) < batch_size:
             TickHeartbeat.objects.update_or_create(
@@ -253,39 +230,6 @@ def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> Tic
 
 
 TICKED_FIELDS = ["status", "current_price", "next_change_at", "turbo_started_at", "updated_at"]
-
-
-def _save_ticked(auctions: list[Auction]) -> None:
-    """Write the ticked fields of many locked rows in one statement.
-
-    On PostgreSQL one UPDATE ... FROM (VALUES ...): Django's bulk_update builds a CASE per field
-    and row, which took ~0.9 ms a row (bench/tick_bench.py) against ~0.06 ms for this.
-    """
-    if not auctions:
-        return
-    if connection.vendor != "postgresql":
-        Auction.objects.bulk_update(auctions, TICKED_FIELDS)
-        return
-    row = "(%s::bigint, %s::varchar, %s::numeric, %s::timestamptz, %s::timestamptz, %s::timestamptz)"
-    params: list[Any] = []
-    for auction in auctions:
-        params += [
-            auction.pk,
-            auction.status,
-            auction.current_price,
-            auction.next_change_at,
-            auction.turbo_started_at,
-            auction.updated_at,
-        ]
-    table = Auction._meta.db_table
-    sql = (
-        f"UPDATE {table} AS a SET status = v.status, current_price = v.current_price, "  # noqa: S608 - no user input
-        "next_change_at = v.next_change_at, turbo_started_at = v.turbo_started_at, updated_at = v.updated_at "
-        f"FROM (VALUES {', '.join([row] * len(auctions))}) "
-        "AS v(id, status, current_price, next_change_at, turbo_started_at, updated_at) WHERE a.id = v.id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def _tick_one(auction: Auction, *, now: datetime, result: TickResult) -> list[events.Message]:

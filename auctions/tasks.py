@@ -2,9 +2,10 @@
 
 from celery import shared_task
 
-from .services import auctions_tick
+from .ticker import tick_once
 
 
 @shared_task(ignore_result=True)
 def tick() -> int:
-    return auctions_tick().processed
+    result = tick_once()
+    return result.processed if result else 0

@@ -302,7 +302,7 @@ class Seeder(threading.Thread):
             self.created += 1
 
     def stop(self) -> None:
-        from hothour.broadcast import broadcaster
+        from core.realtime.broadcast import broadcaster
 
         self.stopping.set()
         self.join(timeout=30)

@@ -154,7 +154,7 @@ def explain_due(instant: datetime, limit: int) -> str:
 def tick(instant: datetime) -> TickRun:
     """One tick at `instant`, then until its broadcasts have been handed to the channel layer."""
     from auctions.services import auctions_tick
-    from hothour.broadcast import broadcaster
+    from core.realtime.broadcast import broadcaster
 
     started = time.perf_counter()
     result = auctions_tick(now=instant)

@@ -2,7 +2,6 @@
 
 import asyncio
 import gc
-import logging
 import os
 from typing import Any
 
@@ -13,31 +12,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hothour.settings.base")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from asgiref.sync import sync_to_async  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from auctions.services import auctions_tick  # noqa: E402
-from hothour.broadcast import broadcaster  # noqa: E402
+from auctions import ticker  # noqa: E402
+from core.realtime.broadcast import broadcaster  # noqa: E402
 from hothour.routing import websocket_urlpatterns  # noqa: E402
-
-logger = logging.getLogger(__name__)
 
 # Like AllowedHostsOriginValidator, plus the SPA's own origins (CORS_ALLOWED_ORIGINS), which
 # need not be hosts this server answers to. A handshake from anywhere else is refused.
 websocket_origins = [*settings.ALLOWED_HOSTS, *settings.CORS_ALLOWED_ORIGINS]
-
-
-async def tick_forever(interval: float) -> None:
-    """The embedded default's ticker: the same tick as Celery beat's, on this server's loop."""
-    logger.info("in-process ticker started, every %ss", interval)
-    while True:
-        try:
-            await sync_to_async(auctions_tick, thread_sensitive=False)()
-        except Exception:
-            logger.exception("tick failed; retrying")
-        await asyncio.sleep(interval)
 
 
 class EmbeddedMode:
@@ -47,7 +32,7 @@ class EmbeddedMode:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.started = False
-        self.ticker: asyncio.Task[None] | None = None
+        self.ticking: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
         if not self.started:
@@ -55,7 +40,7 @@ class EmbeddedMode:
             loop = asyncio.get_running_loop()
             broadcaster.adopt_loop(loop)
             if settings.HOTHOUR_IN_PROCESS_TICKER:
-                self.ticker = loop.create_task(tick_forever(settings.HOTHOUR_TICK_SECONDS))
+                self.ticking = loop.create_task(ticker.run_forever(settings.HOTHOUR_TICK_SECONDS))
         return await self.app(scope, receive, send)
 
 

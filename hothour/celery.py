@@ -10,4 +10,4 @@ app = Celery("hothour")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Tasks outside the apps' tasks.py modules.
-app.conf.imports = ("hothour.mail",)
+app.conf.imports = ("core.outbox",)

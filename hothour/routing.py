@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from auctions.consumers import AuctionsConsumer
-from hothour.consumers import NotFoundConsumer
+from core.realtime.consumers import NotFoundConsumer
 from reservations.consumers import MeConsumer
 
 websocket_urlpatterns = [

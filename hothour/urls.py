@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from hothour.api.health import HealthView
+from core.api.health import HealthView
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
@@ -22,7 +22,7 @@ admin.site.site_title = _("HotHour")
 admin.site.index_title = _("Your studio today")
 
 # A URL no route matches answers in the API's error shape under /api/ (Django's page elsewhere).
-handler404 = "hothour.api.exceptions.page_not_found"
+handler404 = "core.api.exceptions.page_not_found"
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),

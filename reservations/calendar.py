@@ -1,6 +1,7 @@
 """Reservations as iCalendar: one event per reservation, and a customer's private feed."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from icalendar import Calendar, Event
@@ -52,3 +53,9 @@ def feed_ics(user: User, reservations: list[Reservation]) -> bytes:
     for reservation in reservations:
         calendar.add_component(_event(reservation))
     return bytes(calendar.to_ical())
+
+
+def email_attachments(*, context: dict[str, Any]) -> list[tuple[str, bytes, str]]:
+    """The class as a calendar entry on emails about one reservation (core's outbox asks)."""
+    reservation_id = context.get("ics_reservation_id")
+    return [("hothour.ics", reservation_ics(reservation_id), "text/calendar")] if reservation_id else []

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.ws_auth import TOKEN_SUBPROTOCOL, token_from_scope, user_for_token
 from auctions import events
-from hothour.consumers import CLOSE_UNAUTHORIZED, HotHourConsumer
+from core.realtime.consumers import CLOSE_UNAUTHORIZED, HotHourConsumer
 
 from . import selectors
 from .services import reservation_private_data

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from hothour.mail import queue_email
+from core.outbox import queue_email
 
 from .models import Reservation
 

@@ -1,11 +1,12 @@
 """A studio's figures for a period, from the database: what sold, for how much, and who came."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
 
+from auctions import pricing
 from auctions.models import Auction, AuctionStatus
 
 from .models import Reservation, ReservationStatus
@@ -53,7 +54,9 @@ def studio_figures(*, studio_id: int | None, start: datetime, end: datetime) -> 
     no_shows = sum(1 for sale in sales if sale.status == ReservationStatus.NO_SHOW)
     sold = len(sales)
     discounts = [1 - sale.locked_price / sale.auction.start_price for sale in sales]
-    in_turbo = sum(1 for sale in sales if _sold_in_turbo(sale))
+    in_turbo = sum(
+        1 for sale in sales if pricing.turbo_active(pricing.PriceSettings.of(sale.auction), sale.reserved_at)
+    )
     return StudioFigures(
         published=counts["published"],
         sold=sold,
@@ -65,13 +68,3 @@ def studio_figures(*, studio_id: int | None, start: datetime, end: datetime) -> 
         turbo_share_percent=_percent(in_turbo, sold),
         no_shows=no_shows,
     )
-
-
-def _sold_in_turbo(sale: Reservation) -> bool:
-    auction = sale.auction
-    if not auction.turbo_enabled:
-        return False
-    began = auction.end_time - timedelta(minutes=auction.turbo_trigger_mins)
-    if auction.turbo_started_at is not None:
-        began = min(began, auction.turbo_started_at)
-    return sale.reserved_at >= began

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db import connection
 
 from accounts.models import User
-from hothour import db
+from core import sql
 
 from .models import Reservation, ReservationStatus
 
@@ -30,9 +30,9 @@ def user_lock(user_id: int) -> bool:
     waits for the lock, so counts read in the locking statement would miss the reservation the
     previous holder just committed. False if the account is gone.
     """
-    table = db.quote(User._meta.db_table)
+    table = sql.quote(User._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE id = %s{db.for_update()}", [user_id])  # noqa: S608 - names from the model
+        cursor.execute(f"SELECT id FROM {table} WHERE id = %s{sql.for_update()}", [user_id])  # noqa: S608 - names from the model
         return cursor.fetchone() is not None
 
 

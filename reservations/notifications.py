@@ -8,49 +8,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 from auctions import events
 from auctions.models import Auction
-from hothour import db
+from core import sql
 
+from .api.serializers import NotificationSerializer
 from .models import Notification, NotificationKind, Reservation
-
-MESSAGES = {
-    NotificationKind.BOOKING_CONFIRMED: lambda d: (
-        _("You got %(title)s for %(price)s. Your code: %(code)s.") % d
-    ),
-    NotificationKind.RESERVATION_CANCELLED_BY_STUDIO: lambda d: (
-        _("The studio cancelled your reservation %(code)s for %(title)s.") % d
-    ),
-    NotificationKind.AUCTION_CANCELLED: lambda d: (
-        _("%(title)s was cancelled by the studio; you pay nothing.") % d
-    ),
-    NotificationKind.NO_SHOW: lambda d: _("You were marked as a no-show for %(title)s.") % d,
-    NotificationKind.BOOKING_SUSPENDED: lambda d: (
-        _("Booking is suspended after %(strikes)s no-shows, until %(until)s.") % d
-    ),
-    NotificationKind.CUSTOMER_CANCELLED: lambda d: (
-        _("%(customer)s cancelled %(code)s for %(title)s; the spot is back on sale.") % d
-    ),
-    NotificationKind.AUCTION_EXPIRED_UNSOLD: lambda d: _("%(title)s ended without a buyer.") % d,
-}
-
-
-def message_of(notification: Notification) -> str:
-    return str(MESSAGES[NotificationKind(notification.kind)](notification.data))
 
 
 def notification_data(notification: Notification) -> dict[str, Any]:
-    return {
-        "id": notification.pk,
-        "kind": notification.kind,
-        "message": message_of(notification),
-        "data": notification.data,
-        "created_at": notification.created_at.isoformat(),
-        "read_at": notification.read_at.isoformat() if notification.read_at else None,
-    }
+    """A notification as its owner reads it: the API's shape, pushed on `/ws/me/` as well."""
+    return dict(NotificationSerializer().to_representation(notification))
 
 
 def reservation_facts(reservation: Reservation) -> dict[str, Any]:
@@ -68,7 +38,7 @@ def notify(*, recipients: Iterable[User], kind: str, data: dict[str, Any]) -> li
     """Create one notification per recipient and push each to its owner after commit."""
     recipients = list(recipients)
     created = [Notification(user_id=user.pk, kind=kind, data=data) for user in recipients]
-    db.insert(*created)  # the grab's hot path: no query compiler
+    sql.insert(*created)  # the grab's hot path: no query compiler
     _push(created, {user.pk: user.language for user in recipients})
     return created
 

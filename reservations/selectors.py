@@ -7,9 +7,10 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
+from accounts import hooks as account_hooks
 from accounts.models import User
 from auctions.models import Auction
-from hothour import db
+from core import sql
 
 from .models import Reservation, ReservationStatus
 
@@ -41,9 +42,9 @@ def strikes_since(user: User, now: datetime) -> datetime:
 
 def customer_standing(*, user: User, now: datetime) -> Standing:
     """Strikes and live reservations in one statement (the grab asks for both, on its hot path)."""
-    reservation, auction = db.quote(Reservation._meta.db_table), db.quote(Auction._meta.db_table)
+    reservation, auction = sql.quote(Reservation._meta.db_table), sql.quote(Auction._meta.db_table)
     live = ", ".join(["%s"] * len(LIVE_STATUSES))
-    sql = (
+    statement = (
         f"SELECT (SELECT COUNT(*) FROM {reservation} WHERE user_id = %s AND status = %s "  # noqa: S608 - names from the models
         "AND no_show_at > %s), "
         f"(SELECT COUNT(*) FROM {reservation} r JOIN {auction} a ON a.id = r.auction_id "
@@ -52,13 +53,13 @@ def customer_standing(*, user: User, now: datetime) -> Standing:
     params = [
         user.pk,
         ReservationStatus.NO_SHOW,
-        db.param(Reservation, "no_show_at", strikes_since(user, now)),
+        sql.param(Reservation, "no_show_at", strikes_since(user, now)),
         user.pk,
         *LIVE_STATUSES,
-        db.param(Auction, "scheduled_at", now),
+        sql.param(Auction, "scheduled_at", now),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement, params)
         strikes, live_count = cursor.fetchone()
     return Standing(strikes=strikes, live=live_count)
 
@@ -85,4 +86,11 @@ def calendar_feed(*, user: User, now: datetime) -> list[Reservation]:
         .exclude(status=ReservationStatus.CANCELLED, auction__scheduled_at__lt=now)
         .select_related("auction", "auction__studio")
         .order_by("auction__scheduled_at", "id")
+    )
+
+
+def standing_of(*, user: User, now: datetime) -> account_hooks.Standing:
+    """What `auth/me/` shows of a customer's record (answers accounts' `standing_of` hook)."""
+    return account_hooks.Standing(
+        strikes=customer_standing(user=user, now=now).strikes, until=suspended_until(user=user, now=now)
     )

@@ -19,10 +19,11 @@ from auctions import services as auction_services
 from auctions.lifecycle import is_grabbable
 from auctions.models import AllowedGender, Auction, AuctionStatus
 from auctions.pricing import PriceSettings, price_at
-from hothour import db
-from hothour.errors import Conflict, Forbidden, NotFound
+from core import sql
+from core.errors import Conflict, Forbidden, NotFound
 
 from . import emails, lock_objects, notifications, selectors
+from .api.serializers import ReservationSerializer
 from .models import CancelledBy, Notification, NotificationKind, Reservation, ReservationStatus
 
 logger = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def _grab(
             idempotency_key=idempotency_key,
         )
         try:
-            db.insert(reservation)
+            sql.insert(reservation)
         except IntegrityError as exc:
             constraint = _violated_constraint(exc)
             if constraint == "reservation_one_live_per_auction":
@@ -244,15 +245,16 @@ def reservation_cancel_by_customer(
     return reservation
 
 
-def upcoming_cancellable_ids(*, user: User, now: datetime | None = None) -> list[int]:
-    """The customer's pending reservations still before the cancellation cutoff."""
-    now = now or timezone.now()
-    cutoff = now + timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
-    return list(
-        Reservation.objects.filter(
-            user=user, status=ReservationStatus.PENDING_ON_SITE, auction__scheduled_at__gte=cutoff
-        ).values_list("pk", flat=True)
-    )
+def reservations_cancel_before_erasure(*, user: User) -> None:
+    """The account is being deleted: its pending reservations still before the cancellation
+    cutoff are cancelled (the spots go back on sale); ones inside it stay, as the studio is
+    counting on them."""
+    cutoff = timezone.now() + timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
+    upcoming = Reservation.objects.filter(
+        user=user, status=ReservationStatus.PENDING_ON_SITE, auction__scheduled_at__gte=cutoff
+    ).values_list("pk", flat=True)
+    for reservation_id in list(upcoming):
+        reservation_cancel_by_customer(user=user, reservation_id=reservation_id)
 
 
 def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = None) -> Reservation:
@@ -418,12 +420,5 @@ def _tell_owner(reservation: Reservation) -> None:
 
 
 def reservation_private_data(reservation: Reservation) -> dict[str, object]:
-    """What only the reservation's owner may receive (it carries the booking code)."""
-    return {
-        "id": reservation.pk,
-        "auction_id": reservation.auction_id,
-        "booking_code": reservation.booking_code,
-        "locked_price": str(reservation.locked_price),
-        "status": reservation.status,
-        "reserved_at": reservation.reserved_at.isoformat(),
-    }
+    """A reservation as its owner sees it (the API's shape; it carries the booking code)."""
+    return dict(ReservationSerializer(reservation).data)

@@ -27,6 +27,8 @@ ruff check .
 ruff format --check .
 echo "==> mypy"
 mypy .
+echo "==> import-linter (the one-way house)"
+lint-imports --no-cache
 echo "==> pip-audit"
 python scripts/audit.py
 echo "==> pytest"

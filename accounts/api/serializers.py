@@ -13,9 +13,9 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts import hooks
 from accounts.models import Gender, Studio, User
-from hothour.api.throttles import remember_address
-from reservations.selectors import customer_standing, suspended_until
+from core.api.throttles import remember_address
 
 
 class LoginSerializer(TokenObtainPairSerializer):
@@ -110,13 +110,10 @@ class MeSerializer(serializers.ModelSerializer):
     booking_suspended_until = serializers.SerializerMethodField()
     calendar_feed_url = serializers.SerializerMethodField()
 
-    def _standing(self, user: User) -> dict[str, Any]:
+    def _standing(self, user: User) -> hooks.Standing:
         if not hasattr(self, "_standing_cache"):
-            now = timezone.now()
-            self._standing_cache = {
-                "strikes": customer_standing(user=user, now=now).strikes,
-                "until": suspended_until(user=user, now=now),
-            }
+            answers = hooks.standing_of.call(user=user, now=timezone.now())
+            self._standing_cache = answers[0] if answers else hooks.Standing(strikes=0, until=None)
         return self._standing_cache
 
     def get_no_show_strikes(self, user: User) -> int:

@@ -12,19 +12,13 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
-from accounts.models import User
-from hothour.api.schema import BODY, error_responses
-from hothour.api.throttles import ScopedThrottle
+from accounts.api.permissions import request_user
+from core.api.schema import BODY, error_responses
+from core.api.throttles import ScopedThrottle
 
 from . import serializers as s
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
-
-
-def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by IsAuthenticated
-    return user
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -115,7 +109,7 @@ class LogoutView(APIView):
     @extend_schema(request=s.LogoutSerializer, responses={204: None, **error_responses(*BODY, 401)})
     def post(self, request: Request) -> Response:
         refresh = RefreshToken(_valid(s.LogoutSerializer, request)["refresh"])
-        services.session_logout(user=_user(request), refresh=refresh)
+        services.session_logout(user=request_user(request), refresh=refresh)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -161,7 +155,9 @@ class PasswordChangeView(APIView):
         responses={200: s.TokenPairSerializer, **error_responses(*BODY, 401, 429)},
     )
     def post(self, request: Request) -> Response:
-        refresh = services.password_change(user=_user(request), **_valid(s.PasswordChangeSerializer, request))
+        refresh = services.password_change(
+            user=request_user(request), **_valid(s.PasswordChangeSerializer, request)
+        )
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
@@ -176,13 +172,15 @@ class MeView(APIView):
 
     @extend_schema(responses={200: s.MeSerializer, **error_responses(401)})
     def get(self, request: Request) -> Response:
-        return Response(s.MeSerializer(_user(request), context={"request": request}).data)
+        return Response(s.MeSerializer(request_user(request), context={"request": request}).data)
 
     @extend_schema(
         request=s.MeUpdateSerializer, responses={200: s.MeSerializer, **error_responses(*BODY, 401, 429)}
     )
     def patch(self, request: Request) -> Response:
-        user = services.user_update_profile(user=_user(request), **_valid(s.MeUpdateSerializer, request))
+        user = services.user_update_profile(
+            user=request_user(request), **_valid(s.MeUpdateSerializer, request)
+        )
         return Response(s.MeSerializer(user, context={"request": request}).data)
 
     @extend_schema(
@@ -193,7 +191,7 @@ class MeView(APIView):
 
         The body carries the current password: `{"password": "..."}` (400 `invalid` without it).
         """
-        services.user_delete_account(user=_user(request), **_valid(s.DeleteAccountSerializer, request))
+        services.user_delete_account(user=request_user(request), **_valid(s.DeleteAccountSerializer, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -210,7 +208,7 @@ class CalendarTokenView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        user = _user(request)
+        user = request_user(request)
         services.user_calendar_token_rotate(user=user)
         me = s.MeSerializer(user, context={"request": request}).data
         return Response({"calendar_feed_url": me["calendar_feed_url"]})

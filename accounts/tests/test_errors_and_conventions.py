@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.utils import bearer, post
-from hothour.api.parsers import BoundedJSONParser, RequestTooLarge
+from core.api.parsers import BoundedJSONParser, RequestTooLarge
 
 ERROR_KEYS = {"code", "detail"}
 

@@ -9,8 +9,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import StudioSummarySerializer
 from auctions import lifecycle, pricing
-from auctions.models import Auction, AuctionStatus
-from auctions.services import SETTINGS_FIELDS
+from auctions.models import SETTINGS_FIELDS, Auction, AuctionStatus
 
 
 class ScheduleStepSerializer(serializers.Serializer):

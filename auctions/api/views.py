@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
 
 from auctions import selectors
-from hothour.api.schema import error_responses
+from core.api.schema import error_responses
 
 from .filters import AuctionFilter
 from .serializers import AuctionDetailSerializer, AuctionSerializer

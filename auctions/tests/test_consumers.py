@@ -14,8 +14,8 @@ from django.utils import timezone
 from accounts.tests.factories import CustomerFactory
 from auctions import pricing, services
 from auctions.tests.factories import make_auction, minutes
+from core.realtime.fanout import local_groups
 from hothour.asgi import application
-from hothour.fanout import local_groups
 from reservations import services as reservation_services
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -249,7 +249,7 @@ async def test_studio_cancellation_and_early_turbo_are_broadcast():
     cancelled = await receive_event(communicator, "auction_updated")
 
     assert turbo["data"]["auction_id"] == auction.pk
-    assert cancelled["data"] == {**cancelled["data"], "auction_id": other.pk, "status": "CANCELLED"}
+    assert cancelled["data"] == {**cancelled["data"], "id": other.pk, "status": "CANCELLED"}
     await communicator.disconnect()
 
 
@@ -262,7 +262,7 @@ async def test_publishing_is_broadcast_as_auction_created():
     await sync_to_async(services.auction_publish)(auction_id=draft.pk)
 
     message = await receive_event(communicator, "auction_created")
-    assert message["data"]["auction_id"] == draft.pk
+    assert message["data"]["id"] == draft.pk
     await communicator.disconnect()
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from auctions import pricing
 from auctions.models import Auction
 from auctions.tests.factories import AuctionFactory, make_auction, minutes
-from hothour.errors import Invalid
+from core.errors import Invalid
 
 pytestmark = pytest.mark.django_db
 

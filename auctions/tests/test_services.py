@@ -13,7 +13,7 @@ from accounts.tests.factories import StudioFactory
 from auctions import pricing, services
 from auctions.models import Auction, AuctionStatus
 from auctions.tests.factories import AuctionFactory, auction_values, make_auction, minutes
-from hothour.errors import Invalid
+from core.errors import Invalid
 from reservations.models import CancelledBy, ReservationStatus
 from reservations.tests.factories import grab
 

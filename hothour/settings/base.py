@@ -39,13 +39,14 @@ INSTALLED_APPS = [
     "corsheaders",
     "channels",
     "axes",
+    "core",
     "accounts",
     "auctions",
     "reservations",
 ]
 
 MIDDLEWARE = [
-    "hothour.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -57,7 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "hothour.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "hothour.urls"
@@ -132,7 +133,7 @@ if REDIS_URL:
                 # Pub/sub channel names are shared by every database of a Redis server.
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="hothour"),
                 # The core layer queues per channel, and one channel per process takes every
-                # broadcast (hothour.fanout): room for a whole tick's burst. Pub/sub has no cap.
+                # broadcast (core.realtime.fanout): room for a whole tick's burst. Pub/sub has no cap.
                 **({"capacity": FANOUT_CAPACITY} if CHANNEL_LAYER_KIND == "core" else {}),
             },
         }
@@ -165,9 +166,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The same client address as the API throttles: without it axes saw the proxy's address, and five
 # wrong passwords from anyone locked a manager out for everybody.
-AXES_CLIENT_IP_CALLABLE = "hothour.api.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.api.client_address.client_address"
 # Which hops in front of us may tell the client's address (X-Forwarded-For): the proxies at these
-# addresses or networks, or else the last NUM_PROXIES hops (hothour.api.client_address).
+# addresses or networks, or else the last NUM_PROXIES hops (core.api.client_address).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 PASSWORD_HASHERS = [
@@ -190,7 +191,6 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "hothour" / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # The embedded default serves static files straight from the apps; production collects them.
 WHITENOISE_USE_FINDERS = True
@@ -210,19 +210,19 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_PARSER_CLASSES": ["hothour.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "hothour.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "hothour.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     # Per user or (account email, client address) pair; the "_ip" rates apply per client address
     # (shared by offices and mobile carriers, hence higher); the "_email" rates are ceilings per
-    # account email over all addresses it has not signed in from (hothour.api.throttles).
+    # account email over all addresses it has not signed in from (core.api.throttles).
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
@@ -284,7 +284,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 # Queuing a task after commit must not hold a request when Redis is down: no publish retries,
-# the email waits in the outbox (accounts.OutboundEmail) and beat's flush_outbox sends it later.
+# the email waits in the outbox (core.OutboundEmail) and beat's flush_outbox sends it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 HOTHOUR_TICK_SECONDS = env.float("HOTHOUR_TICK_SECONDS", default=1.0)
@@ -299,7 +299,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "reservations-no-shows": {"task": "reservations.tasks.mark_no_shows", "schedule": 60.0},
     "reservations-reminders": {"task": "reservations.tasks.send_reminders", "schedule": 300.0},
-    "emails-outbox": {"task": "hothour.mail.flush_outbox", "schedule": 60.0},
+    "emails-outbox": {"task": "core.outbox.flush_outbox", "schedule": 60.0},
 }
 
 HOTHOUR_CURRENCY = env.str("HOTHOUR_CURRENCY", default="TRY")

@@ -5,8 +5,8 @@ import asyncio
 import pytest
 from channels.layers import InMemoryChannelLayer
 
-from hothour import fanout
-from hothour.broadcast import merge_by_group
+from core.realtime import fanout
+from core.realtime.broadcast import merge_by_group
 
 
 def message(group: str, *texts: str) -> tuple[str, dict]:

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.tests.admin_helpers import two_studios
 from accounts.tests.factories import DEFAULT_PASSWORD
-from hothour.api.client_address import client_address
+from core.api.client_address import client_address
 
 PROXY = "172.18.0.5"
 

@@ -1,6 +1,6 @@
 """The embedded default (SQLite, in-memory layer, no Redis) runs the grab's plain-SQL path too.
 
-The rest of the suite runs on PostgreSQL; `make run` runs on SQLite, where `hothour.db` has no
+The rest of the suite runs on PostgreSQL; `make run` runs on SQLite, where `core.sql` has no
 row locks (SQLite locks the file) and datetimes are stored as naive UTC text.
 """
 
@@ -22,7 +22,7 @@ from auctions.tests.factories import make_auction
 from accounts.tests.factories import CustomerFactory
 from reservations import services
 from reservations.models import Notification, Reservation
-from accounts.models import OutboundEmail
+from core.models import OutboundEmail
 
 auction = make_auction()
 first, second = CustomerFactory(), CustomerFactory()

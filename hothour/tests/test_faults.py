@@ -522,7 +522,7 @@ class Listener:
     def sold(self, auction_id: int) -> bool:
         return any(
             m["event"] == "auction_updated"
-            and m["data"]["auction_id"] == auction_id
+            and m["data"]["id"] == auction_id
             and m["data"]["status"] == AuctionStatus.SOLD
             for _, m in self.events
         )
@@ -547,7 +547,7 @@ def first_frame(url: str, timeout: float = 12.0) -> str:
 # --- 1. Redis killed during a stream of grabs ----------------------------------------------------
 
 GRABS_REDIS = 90
-# hothour.effects logs this when an after-commit effect (here: queuing an email) fails.
+# core.effects logs this when an after-commit effect (here: queuing an email) fails.
 DROPPED_EFFECT = "after-commit effect Task.delay failed"
 STREAM_SECONDS = 7.5
 

@@ -3,8 +3,8 @@
 from rest_framework import serializers
 
 from auctions.models import AllowedGender
+from reservations.messages import message_of
 from reservations.models import CancelledBy, Notification, NotificationKind, ReservationStatus
-from reservations.notifications import message_of
 
 
 # Plain serializers with declared fields: a grab answers faster without ModelSerializer's

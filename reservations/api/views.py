@@ -13,10 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.permissions import request_user
 from accounts.models import User
-from hothour.api.schema import BODY, error_responses
-from hothour.api.throttles import ScopedThrottle
-from hothour.errors import Invalid, NotFound
+from core.api.schema import BODY, error_responses
+from core.api.throttles import ScopedThrottle
+from core.errors import Invalid, NotFound
 from reservations import calendar, selectors, services
 from reservations.models import Notification
 
@@ -29,12 +30,6 @@ from .serializers import (
 )
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-
-def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by IsAuthenticated
-    return user
 
 
 class ReservationListCreateView(generics.ListAPIView):
@@ -54,7 +49,7 @@ class ReservationListCreateView(generics.ListAPIView):
         params = WhenSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         return selectors.reservations_of(
-            user=_user(self.request), when=params.validated_data.get("when"), now=timezone.now()
+            user=request_user(self.request), when=params.validated_data.get("when"), now=timezone.now()
         )
 
     @extend_schema(
@@ -87,7 +82,7 @@ class ReservationListCreateView(generics.ListAPIView):
         if key is not None and not IDEMPOTENCY_KEY.match(key):
             raise Invalid({"Idempotency-Key": [_("Use 1 to 64 letters, digits, '.', '_', ':' or '-'.")]})
         reservation, created = services.reservation_create(
-            user=_user(request),
+            user=request_user(request),
             auction_id=grab.validated_data["auction_id"],
             expected_price=grab.validated_data.get("expected_price"),
             idempotency_key=key,
@@ -105,7 +100,7 @@ class ReservationDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self) -> Any:
         # Another customer's reservation is simply not there (404), never "forbidden".
-        return selectors.reservations_of(user=_user(self.request), now=timezone.now())
+        return selectors.reservations_of(user=request_user(self.request), now=timezone.now())
 
 
 class ReservationCancelView(APIView):
@@ -124,7 +119,7 @@ class ReservationCancelView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        reservation = services.reservation_cancel_by_customer(user=_user(request), reservation_id=pk)
+        reservation = services.reservation_cancel_by_customer(user=request_user(request), reservation_id=pk)
         return Response(ReservationSerializer(reservation).data)
 
 
@@ -141,7 +136,7 @@ class NotificationListView(generics.ListAPIView):
     filter_backends: list[type] = []
 
     def get_queryset(self) -> Any:
-        return Notification.objects.filter(user=_user(self.request))
+        return Notification.objects.filter(user=request_user(self.request))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
@@ -154,7 +149,7 @@ class NotificationReadView(APIView):
 
     @extend_schema(request=None, responses={200: NotificationSerializer, **error_responses(401, 404)})
     def post(self, request: Request, pk: int) -> Response:
-        notification = services.notification_mark_read(user=_user(request), notification_id=pk)
+        notification = services.notification_mark_read(user=request_user(request), notification_id=pk)
         return Response(NotificationSerializer(notification).data)
 
 
@@ -163,7 +158,7 @@ class NotificationReadAllView(APIView):
 
     @extend_schema(request=None, responses={200: MarkedSerializer, **error_responses(401)})
     def post(self, request: Request) -> Response:
-        return Response({"marked": services.notifications_mark_all_read(user=_user(request))})
+        return Response({"marked": services.notifications_mark_all_read(user=request_user(request))})
 
 
 class _CalendarView(APIView):
@@ -181,7 +176,9 @@ class ReservationCalendarView(_CalendarView):
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY, **error_responses(401, 404)})
     def get(self, request: Request, pk: int) -> HttpResponse:
-        owned = selectors.reservations_of(user=_user(request), now=timezone.now()).filter(pk=pk).exists()
+        owned = (
+            selectors.reservations_of(user=request_user(request), now=timezone.now()).filter(pk=pk).exists()
+        )
         if not owned:
             raise NotFound(_("No such reservation."))
         return _ics_response(calendar.reservation_ics(pk), f"hothour-{pk}.ics")

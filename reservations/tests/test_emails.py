@@ -20,14 +20,15 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from accounts.models import OutboundEmail, Studio, User
+from accounts.models import Studio, User
 from accounts.tests.factories import CustomerFactory, ManagerFactory, StudioFactory
 from auctions import services as auction_services
 from auctions.models import Auction
 from auctions.tests.factories import make_auction, minutes
 from conftest import authenticate
+from core.models import OutboundEmail
+from core.outbox import STALE_AFTER, flush_outbox, send_email
 from hothour.celery import app as celery_app
-from hothour.mail import STALE_AFTER, flush_outbox, send_email
 from reservations import services
 from reservations.models import Reservation, ReservationStatus
 from reservations.tests.factories import ReservationFactory, grab
@@ -351,7 +352,7 @@ def test_grab_succeeds_while_the_mail_server_is_down_and_the_email_is_retried(
     assert Reservation.objects.filter(pk=response.json()["id"], user=customer).exists()
     assert mail_server_down.attempts == send_email.max_retries + 1
     (email,) = OutboundEmail.objects.filter(template="booking_confirmed", to=customer.email)
-    retries = [r.getMessage() for r in caplog.records if r.name == "hothour.mail"]
+    retries = [r.getMessage() for r in caplog.records if r.name == "core.outbox"]
     assert retries == [
         f"retrying email {email.pk} (attempt {n})" for n in range(2, send_email.max_retries + 2)
     ]
@@ -405,12 +406,12 @@ def test_grab_succeeds_when_sending_inline_fails_and_the_failure_is_logged(
     # given: the test settings (eager, propagating), as the embedded default runs Celery
     customer = CustomerFactory.create()
 
-    with caplog.at_level(logging.ERROR, logger="hothour.effects"):
+    with caplog.at_level(logging.ERROR, logger="core.effects"):
         response = grab_over_http(api_client, customer, make_auction())
 
     assert response.status_code == 201, response.json()
     assert Reservation.objects.filter(pk=response.json()["id"], user=customer).exists()
     assert mail_server_down.attempts >= 1
-    (failure,) = [r for r in caplog.records if r.name == "hothour.effects"]
+    (failure,) = [r for r in caplog.records if r.name == "core.effects"]
     assert failure.getMessage().startswith("after-commit effect")
     assert failure.exc_info is not None

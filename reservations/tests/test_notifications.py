@@ -19,7 +19,7 @@ from auctions.models import Auction
 from auctions.tests.factories import AuctionFactory, make_auction, minutes
 from conftest import authenticate
 from hothour.asgi import application
-from reservations import notifications, services
+from reservations import messages, notifications, services
 from reservations.models import Notification, NotificationKind
 from reservations.tests.factories import ReservationFactory, grab
 
@@ -233,7 +233,7 @@ FACTS = {
 )
 def test_every_kind_has_its_english_message(kind, english):
     with translation.override("en"):
-        assert notifications.message_of(Notification(kind=kind, data=FACTS)) == english
+        assert messages.message_of(Notification(kind=kind, data=FACTS)) == english
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import services
 from accounts.models import Studio
-from hothour.errors import Invalid
+from core.errors import Invalid
 
 from .create_studio import format_invalid
 

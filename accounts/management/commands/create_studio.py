@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import services
-from hothour.errors import Invalid
+from core.errors import Invalid
 
 FIELDS = ("name", "address", "maps_url", "logo_url", "timezone")
 

@@ -18,8 +18,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accounts.models import OutboundEmail
-from hothour import db, effects
+from core import effects, sql
+from core.hooks import Hook
+from core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ RETRYABLE = (smtplib.SMTPException, OSError)
 MAX_ATTEMPTS = 10
 # Emails that a task should have sent by now; younger ones are still on their way.
 STALE_AFTER = timedelta(minutes=2)
+# context=dict → list[Attachment]: the apps attach files an email's context asks for (the
+# reservations app, a class's calendar entry), built when the email is sent.
+attachments_for: Hook[list[Attachment]] = Hook("core.outbox_attachments")
 
 
 def build_email(
@@ -53,7 +57,7 @@ def queue_email(*, template: str, to: str, context: dict[str, Any], language: st
     email = OutboundEmail(
         template=template, to=to, context=context, language=language or translation.get_language() or "tr"
     )
-    db.insert(email)  # the grab's hot path: no query compiler
+    sql.insert(email)  # the grab's hot path: no query compiler
     if settings.CELERY_TASK_ALWAYS_EAGER:
         # The embedded default and the tests: sent inline after commit.
         effects.on_commit(send_email.delay, email.pk)
@@ -84,14 +88,8 @@ def deliver(email_id: int) -> bool:
 
 
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:
-    attachments = []
-    if email.context.get("ics_reservation_id"):
-        # Built when sent, from the database, so a late message carries the current state.
-        from reservations.calendar import reservation_ics
-
-        attachments.append(
-            ("hothour.ics", reservation_ics(email.context["ics_reservation_id"]), "text/calendar")
-        )
+    # Built when sent, from the database, so a late message carries the current state.
+    attachments = [item for answer in attachments_for.call(context=email.context) for item in answer]
     return build_email(
         template=email.template,
         to=email.to,

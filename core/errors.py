@@ -1,6 +1,6 @@
 """Domain errors: raised by services, each with a stable machine `code`.
 
-Services know nothing of HTTP; `hothour.api.exceptions` maps each category to a status.
+Services know nothing of HTTP; `core.api.exceptions` maps each category to a status.
 """
 
 from django.utils.translation import gettext_lazy as _

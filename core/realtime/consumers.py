@@ -7,7 +7,7 @@ from typing import Any
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
-from hothour.fanout import local_groups
+from core.realtime.fanout import local_groups
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ CLOSE_TRY_AGAIN_LATER = 1013
 class HotHourConsumer(AsyncWebsocketConsumer):
     """Server messages are `{"event", "data", "server_time"}`; clients may only `ping`.
 
-    Broadcasts come through this process's `hothour.fanout.LocalGroups`, not the socket's own
+    Broadcasts come through this process's `core.realtime.fanout.LocalGroups`, not the socket's own
     channel; they are held back until the socket has sent its snapshot (`send_snapshot`).
     """
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from hothour import errors
+from core import errors
 
 logger = logging.getLogger(__name__)
 
@@ -63,16 +63,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 DATABASE_DOWN = (db.OperationalError, db.InterfaceError)
 
 
+# Seconds a client should wait before retrying after a 503.
+RETRY_AFTER_SECONDS = "5"
+
+
+def service_unavailable_body() -> dict[str, str]:
+    """The 503 answer's body, for DRF's handler and the middleware alike."""
+    return {
+        "code": "service_unavailable",
+        "detail": _("The service is briefly unavailable; try again shortly."),
+    }
+
+
 def service_unavailable_response(exc: Exception) -> Response:
     logger.error("database unavailable: %s", exc.__class__.__name__)
-    response = Response(
-        {
-            "code": "service_unavailable",
-            "detail": _("The service is briefly unavailable; try again shortly."),
-        },
-        status=status.HTTP_503_SERVICE_UNAVAILABLE,
-    )
-    response["Retry-After"] = "5"
+    response = Response(service_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    response["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 
 

@@ -4,9 +4,8 @@ import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext as _
 
-from hothour.api.exceptions import DATABASE_DOWN
+from core.api.exceptions import DATABASE_DOWN, RETRY_AFTER_SECONDS, service_unavailable_body
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +29,12 @@ class DatabaseUnavailableMiddleware:
 
     def _unavailable(self, request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.error("database unavailable on %s: %s", request.path, exc.__class__.__name__)
-        detail = _("The service is briefly unavailable; try again shortly.")
+        body = service_unavailable_body()
         if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse(
-                {"code": "service_unavailable", "detail": detail}, status=503
-            )
+            response: HttpResponse = JsonResponse(body, status=503)
         else:
-            response = HttpResponse(detail, status=503, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = "5"
+            response = HttpResponse(body["detail"], status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
 
 

@@ -1,6 +1,6 @@
 """OpenAPI pieces shared by every view: the error body and the error responses a view declares.
 
-Every error of the API has one shape (`hothour.api.exceptions`): a stable machine `code`, a human
+Every error of the API has one shape (`core.api.exceptions`): a stable machine `code`, a human
 `detail`, and for invalid input the messages per field. Views list the statuses they can answer
 with `error_responses(...)`, so the schema documents every status a client may meet.
 """

@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from hothour.api.client_address import client_address
+from core.api.client_address import client_address
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,19 @@
+"""What accounts announces to the apps built on it (they connect in their AppConfig.ready())."""
+
+from datetime import datetime
+from typing import TypedDict
+
+from core.hooks import Hook
+
+
+class Standing(TypedDict):
+    """A customer's booking standing, as shown on `auth/me/`."""
+
+    strikes: int
+    until: datetime | None
+
+
+# user=User, now=datetime → Standing; no receiver means a clean record.
+standing_of: Hook[Standing] = Hook("accounts.standing_of")
+# user=User: an account is about to be erased (inside the deletion's transaction).
+account_erasing: Hook[None] = Hook("accounts.account_erasing")
