@@ -8,7 +8,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -16,7 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core.errors import Forbidden, Invalid
 
 from . import emails, hooks, tokens
-from .models import Gender, Studio, User, new_calendar_token, normalize_email
+from .models import Gender, Studio, SuspendedIdentity, User, new_calendar_token, normalize_email
 from .phones import normalize_phone
 from .roles import ensure_managers_group
 
@@ -100,6 +102,7 @@ def user_register(*, email: str, password: str, full_name: str, phone: str, gend
     )
     _check_password(password, user, errors)
     errors.raise_if_any()
+    user.inherited_suspension_until = suspension_carried_over(email=email, phone=normalized_phone)
 
     user.set_password(password)
     try:
@@ -207,6 +210,10 @@ def user_update_profile(
     if phone is not None:
         user.phone = _clean_phone(phone, errors, exclude_pk=user.pk)
         changed.append("phone")
+        carried = suspension_carried_over(email=user.email, phone=user.phone)
+        if carried is not None:
+            user.inherited_suspension_until = max(carried, user.inherited_suspension_until or carried)
+            changed.append("inherited_suspension_until")
     errors.raise_if_any()
     if changed:
         try:
@@ -281,6 +288,7 @@ def user_delete_account(*, user: User, password: str) -> None:
     if not user.check_password(password):
         raise Invalid({"password": [_("Your current password is not correct.")]})
     with transaction.atomic():
+        _keep_suspension(user=user, now=timezone.now())
         hooks.account_erasing.call(user=user)
         user_sessions_revoke(user=user)
         user.notifications.all().delete()
@@ -298,4 +306,49 @@ def user_delete_account(*, user: User, password: str) -> None:
 def user_forgive_strikes(*, user: User, now: datetime | None = None) -> None:
     """A superuser lifts a suspension: no-shows before now stop counting as strikes."""
     user.strikes_forgiven_at = now or timezone.now()
-    user.save(update_fields=["strikes_forgiven_at"])
+    user.inherited_suspension_until = None
+    user.save(update_fields=["strikes_forgiven_at", "inherited_suspension_until"])
+
+
+IDENTITY_SALT = "accounts.suspended-identity"
+
+
+def _identity_fingerprints(*, email: str, phone: str | None) -> list[str]:
+    """Keyed hashes (SECRET_KEY) of the normalized email ("+tags" dropped) and phone number."""
+    local, _at, domain = normalize_email(email).partition("@")
+    values = [f"email:{local.split('+', 1)[0]}@{domain}"]
+    if phone:
+        values.append(f"phone:{phone}")
+    return [salted_hmac(IDENTITY_SALT, value, algorithm="sha256").hexdigest() for value in values]
+
+
+def suspension_carried_over(*, email: str, phone: str | None, now: datetime | None = None) -> datetime | None:
+    """Until when a deleted, suspended account with this email or phone would still be suspended."""
+    fingerprints = _identity_fingerprints(email=email, phone=phone)
+    found = SuspendedIdentity.objects.filter(
+        fingerprint__in=fingerprints, suspended_until__gt=now or timezone.now()
+    )
+    until: datetime | None = found.aggregate(until=Max("suspended_until"))["until"]
+    return until
+
+
+def _keep_suspension(*, user: User, now: datetime) -> None:
+    """Before `user` is erased: if suspended, remember their email and phone until it ends."""
+    ends = [answer["until"] for answer in hooks.standing_of.call(user=user, now=now)]
+    ends.append(user.inherited_suspension_until)
+    until = max((end for end in ends if end is not None and end > now), default=None)
+    if until is None:
+        return
+    for fingerprint in _identity_fingerprints(email=user.email, phone=user.phone):
+        kept, created = SuspendedIdentity.objects.get_or_create(
+            fingerprint=fingerprint, defaults={"suspended_until": until}
+        )
+        if not created and kept.suspended_until < until:
+            kept.suspended_until = until
+            kept.save(update_fields=["suspended_until"])
+
+
+def suspended_identities_purge(*, now: datetime | None = None) -> int:
+    """Forget the fingerprints whose suspension has ended."""
+    deleted, _by_model = SuspendedIdentity.objects.filter(suspended_until__lte=now or timezone.now()).delete()
+    return deleted

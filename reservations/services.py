@@ -146,7 +146,11 @@ def _grab(
         if not lock_objects.user_lock(user.pk):
             raise NotFound
         standing = selectors.customer_standing(user=user, now=timezone.now())
-        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT:
+        carried_over = user.inherited_suspension_until
+        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT or (
+            # Suspended as a deleted account with the same email or phone (accounts.SuspendedIdentity).
+            carried_over is not None and carried_over > timezone.now()
+        ):
             raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
         auction = auction_locks.auction_lock(auction_id)
         if auction is None or auction.status == AuctionStatus.DRAFT:

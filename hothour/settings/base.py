@@ -300,6 +300,10 @@ CELERY_BEAT_SCHEDULE = {
     "reservations-no-shows": {"task": "reservations.tasks.mark_no_shows", "schedule": 60.0},
     "reservations-reminders": {"task": "reservations.tasks.send_reminders", "schedule": 300.0},
     "emails-outbox": {"task": "core.outbox.flush_outbox", "schedule": 60.0},
+    "accounts-suspended-identities": {
+        "task": "accounts.tasks.purge_suspended_identities",
+        "schedule": 3600.0,
+    },
 }
 
 HOTHOUR_CURRENCY = env.str("HOTHOUR_CURRENCY", default="TRY")
