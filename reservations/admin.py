@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
 
-from . import figures, services
+from . import services, studio_report
 from .models import Reservation, ReservationStatus
 
 
@@ -145,7 +145,7 @@ class ReservationAdmin(StudioScopedAdmin):
         if period.is_valid():
             start, end = period.cleaned_data["start"] or start, period.cleaned_data["end"] or end
         zone = timezone.get_current_timezone()
-        result = figures.studio_figures(
+        result = studio_report.studio_figures(
             studio_id=manager_studio_id(request),
             start=dt.datetime.combine(start, dt.time.min, tzinfo=zone),
             end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone),

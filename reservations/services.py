@@ -88,7 +88,7 @@ _UNBIASED_BELOW = 256 - 256 % len(BOOKING_CODE_ALPHABET)
 
 def new_booking_code() -> str:
     """`HOT-` and six letters from `secrets`, drawn with one call to the system's random source
-    (a call costs ~0.2 ms on a virtual machine; `secrets.choice` per letter made six)."""
+    (each call is a system call; `secrets.choice` per letter made six)."""
     letters: list[str] = []
     while len(letters) < BOOKING_CODE_LENGTH:
         letters += [

@@ -79,8 +79,8 @@ class LocalGroups:
             return
         members = list(self.members.get(message.get("group", ""), ()))  # members may leave meanwhile
         # No cyclic-GC pass while one frame is written to thousands of sockets: it would promote
-        # the frames in flight to the old generations, and the full collections that follow took
-        # 150-500 ms with 2,000 sockets, stalling every one of them (bench/fanout_bench.py).
+        # the frames in flight to the old generations, and the full collections that follow stall
+        # every socket of the process while they run (bench/fanout_bench.py shows them at p99).
         pausing = gc.isenabled() and len(members) >= GC_PAUSE_FROM
         if pausing:
             gc.disable()

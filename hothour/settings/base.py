@@ -98,7 +98,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             # A database that is down is reported in seconds, not after TCP's own timeout.
             "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
             # Parameters bound by the server, so psycopg prepares a statement run 5 times on one
-            # connection and PostgreSQL plans it once (the grab's statements: ~1 ms less each).
+            # connection and PostgreSQL plans it once (the grab's statements run many times).
             # Our own pool, no pgbouncer in between: server-side prepared statements are safe.
             "server_side_binding": True,
             "prepare_threshold": 5,

@@ -1,4 +1,4 @@
-"""A studio's figures for a period, from the database: what sold, for how much, and who came."""
+"""A studio's report for a period (the figures page), from the database: what sold, for how much, who came."""
 
 from dataclasses import dataclass
 from datetime import datetime
