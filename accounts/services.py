@@ -20,6 +20,7 @@ from core.errors import Forbidden, Invalid
 from . import emails, hooks, tokens
 from .models import Gender, Studio, SuspendedIdentity, User, new_calendar_token, normalize_email
 from .phones import normalize_phone
+from .revocation import revoke_access_tokens
 from .roles import ensure_managers_group
 
 
@@ -181,6 +182,9 @@ def user_sessions_revoke(*, user: User) -> int:
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     revoked = [BlacklistedToken(token=token) for token in outstanding]
     BlacklistedToken.objects.bulk_create(revoked, ignore_conflicts=True)
+    # The callers change the password or erase the account, which refuses its access tokens (they
+    # carry a digest of the password hash); open sockets are closed by the app that holds them.
+    hooks.sessions_revoked.call(user=user)
     return len(revoked)
 
 
@@ -188,6 +192,8 @@ def session_logout(*, user: User, refresh: RefreshToken) -> None:
     if str(refresh.payload.get("user_id")) != str(user.pk):
         raise Invalid({"refresh": [_("This token does not belong to you.")]})
     refresh.blacklist()
+    revoke_access_tokens(user_id=user.pk)
+    hooks.sessions_revoked.call(user=user)
 
 
 def user_update_profile(

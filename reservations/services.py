@@ -423,6 +423,16 @@ def _tell_owner(reservation: Reservation) -> None:
     )
 
 
+SESSION_REVOKED = "session_revoked"
+# How the frame begins (auctions.events serialises `{"event": ..., "data": ..., ...}`).
+SESSION_REVOKED_FRAME = f'{{"event": "{SESSION_REVOKED}"'
+
+
+def sessions_close(*, user: User) -> None:
+    """The user's sessions were revoked: their `/ws/me/` sockets close with 4401 (after commit)."""
+    events.send([events.user_group(user.pk)], SESSION_REVOKED, {})
+
+
 def reservation_private_data(reservation: Reservation) -> dict[str, object]:
     """A reservation as its owner sees it (the API's shape; it carries the booking code)."""
     return dict(ReservationSerializer(reservation).data)
