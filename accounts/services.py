@@ -16,6 +16,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.errors import Forbidden, Invalid
+from core.outbox import outbox_forget
 
 from . import emails, hooks, tokens
 from .models import Gender, Studio, SuspendedIdentity, User, new_calendar_token, normalize_email
@@ -298,6 +299,8 @@ def user_delete_account(*, user: User, password: str) -> None:
         hooks.account_erasing.call(user=user)
         user_sessions_revoke(user=user)
         user.notifications.all().delete()
+        # What was still waiting to be sent (links, names, booking codes) goes with the person.
+        outbox_forget(to=user.email)
         user.email = f"deleted-{user.pk}@deleted.invalid"
         user.full_name = _("Deleted customer")
         user.phone = None

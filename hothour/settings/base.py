@@ -301,6 +301,7 @@ CELERY_BEAT_SCHEDULE = {
     "reservations-no-shows": {"task": "reservations.tasks.mark_no_shows", "schedule": 60.0},
     "reservations-reminders": {"task": "reservations.tasks.send_reminders", "schedule": 300.0},
     "emails-outbox": {"task": "core.outbox.flush_outbox", "schedule": 60.0},
+    "emails-outbox-purge": {"task": "core.outbox.purge_outbox", "schedule": 3600.0},
     "accounts-suspended-identities": {
         "task": "accounts.tasks.purge_suspended_identities",
         "schedule": 3600.0,
@@ -317,6 +318,8 @@ HOTHOUR_REMINDER_MINUTES = env.int("HOTHOUR_REMINDER_MINUTES", default=180)
 HOTHOUR_CLASS_MINUTES = env.int("HOTHOUR_CLASS_MINUTES", default=60)
 HOTHOUR_DEFAULT_PHONE_REGION = env.str("HOTHOUR_DEFAULT_PHONE_REGION", default="TR")
 HOTHOUR_EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)
+# Sent emails (their secrets stripped once sent) and ones given up on are deleted after this.
+HOTHOUR_OUTBOX_RETENTION_DAYS = env.int("HOTHOUR_OUTBOX_RETENTION_DAYS", default=30)
 
 LOGGING = {
     "version": 1,
