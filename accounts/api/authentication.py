@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -20,3 +21,9 @@ class RevocableJWTAuthentication(JWTAuthentication):
                     _("This session is no longer valid."), code="session_revoked"
                 )
         return found
+
+
+class RevocableJWTScheme(SimpleJWTScheme):
+    """The OpenAPI schema's bearer scheme, as for simplejwt's own class (registered on import)."""
+
+    target_class = RevocableJWTAuthentication
