@@ -26,4 +26,4 @@ class RevocableJWTAuthentication(JWTAuthentication):
 class RevocableJWTScheme(SimpleJWTScheme):
     """The OpenAPI schema's bearer scheme, as for simplejwt's own class (registered on import)."""
 
-    target_class = RevocableJWTAuthentication
+    target_class = "accounts.api.authentication.RevocableJWTAuthentication"

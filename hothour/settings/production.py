@@ -9,12 +9,12 @@ for required in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"):
         raise ImproperlyConfigured(f"The environment variable {required} must be set in production.")
 
 from .base import *  # noqa: E402, F403
-from .base import EMAIL_BACKEND, INSECURE_DEV_SECRET_KEY, SECRET_KEY, env  # noqa: E402
+from .base import EMAIL_CONFIG, INSECURE_DEV_SECRET_KEY, SECRET_KEY, env  # noqa: E402
 
 if SECRET_KEY == INSECURE_DEV_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
 # The console backend prints every email (reset links, tokens, booking codes) into the logs.
-if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend" and not env.bool(
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend" and not env.bool(
     "EMAIL_ALLOW_CONSOLE", default=False
 ):
     raise ImproperlyConfigured(

@@ -12,8 +12,9 @@ PROXY = "172.18.0.5"
 
 
 def _request(remote: str | None, forwarded: str | None = None):
-    meta = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
-    request = RequestFactory().get("/", **meta)
+    request = RequestFactory().get("/")
+    if forwarded is not None:
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded
     if remote is None:
         del request.META["REMOTE_ADDR"]
     else:
