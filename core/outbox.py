@@ -105,8 +105,8 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     bind=True,
     ignore_result=True,
     autoretry_for=RETRYABLE,
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
+    retry_backoff=settings.HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS,
+    retry_backoff_max=60 * settings.HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS,
     retry_jitter=True,
     max_retries=MAX_ATTEMPTS - 1,
 )

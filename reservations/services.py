@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -374,10 +375,16 @@ def _mark_no_show(reservation: Reservation, *, now: datetime) -> None:
     standing = selectors.customer_standing(user=reservation.user, now=now)
     if standing.strikes == settings.HOTHOUR_NO_SHOW_LIMIT:
         until = selectors.suspended_until(user=reservation.user, now=now)
+        # The day as the customer lives it: the studio's calendar, not UTC's (which is a day
+        # behind in Istanbul's late evening).
+        studio_zone = zoneinfo.ZoneInfo(reservation.auction.studio.timezone)
         notifications.notify(
             recipients=[reservation.user],
             kind=NotificationKind.BOOKING_SUSPENDED,
-            data={"strikes": standing.strikes, "until": until.date().isoformat() if until else ""},
+            data={
+                "strikes": standing.strikes,
+                "until": until.astimezone(studio_zone).date().isoformat() if until else "",
+            },
         )
 
 

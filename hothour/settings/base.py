@@ -318,6 +318,8 @@ HOTHOUR_REMINDER_MINUTES = env.int("HOTHOUR_REMINDER_MINUTES", default=180)
 HOTHOUR_CLASS_MINUTES = env.int("HOTHOUR_CLASS_MINUTES", default=60)
 HOTHOUR_DEFAULT_PHONE_REGION = env.str("HOTHOUR_DEFAULT_PHONE_REGION", default="TR")
 HOTHOUR_EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)
+# An email the mail server refused is retried after up to this many seconds, doubling each time.
+HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS = env.int("HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS", default=30)
 # Whether `seed_demo` may run: demo accounts share a published password (production: never).
 HOTHOUR_DEMO_DATA = env.bool("HOTHOUR_DEMO_DATA", default=True)
 # Sent emails (their secrets stripped once sent) and ones given up on are deleted after this.

@@ -1,7 +1,8 @@
 """No-shows: marked after class + grace (never cancelled), counted as strikes, suspending at the limit."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -23,6 +24,7 @@ from reservations.tests.factories import ReservationFactory, grab
 pytestmark = pytest.mark.django_db
 
 GRAB = reverse("reservation-list")
+ISTANBUL = ZoneInfo("Europe/Istanbul")
 ME = reverse("auth-me")
 
 
@@ -313,5 +315,24 @@ def test_booking_suspended_is_told_once_when_the_limit_is_reached(customer):
     assert kinds == [NotificationKind.NO_SHOW, NotificationKind.BOOKING_SUSPENDED, NotificationKind.NO_SHOW]
     suspended = Notification.objects.get(kind=NotificationKind.BOOKING_SUSPENDED)
     assert oldest.no_show_at is not None
-    assert suspended.data == {"strikes": 3, "until": (oldest.no_show_at + STRIKE_WINDOW).date().isoformat()}
+    ends_in_studio_time = (oldest.no_show_at + STRIKE_WINDOW).astimezone(ISTANBUL)
+    assert suspended.data == {"strikes": 3, "until": ends_in_studio_time.date().isoformat()}
     assert not Notification.objects.exclude(user=customer).exists()
+
+
+def test_suspension_end_is_dated_in_the_studios_time_zone_late_in_the_utc_evening(customer):
+    # given: the oldest strike at 22:30 UTC, which is already 01:30 the next day in Istanbul
+    evening = (timezone.now() - timedelta(days=20)).astimezone(UTC).replace(hour=22, minute=30)
+    ReservationFactory.create(
+        user=customer, no_show=True, no_show_at=evening, auction__now=evening - timedelta(hours=4)
+    )
+    strike(customer, days_ago=10)
+    class_days_ago(1, user=customer)
+
+    # when the third strike is marked
+    services.reservations_mark_no_shows()
+
+    # then the suspension ends on the Istanbul date, not the UTC one
+    suspended = Notification.objects.get(user=customer, kind=NotificationKind.BOOKING_SUSPENDED)
+    utc_end = evening + STRIKE_WINDOW
+    assert suspended.data["until"] == (utc_end.date() + timedelta(days=1)).isoformat()
