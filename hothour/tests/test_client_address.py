@@ -1,5 +1,7 @@
 """The client's address behind the proxy, one resolver for the API throttles and the admin lock-out."""
 
+import copy
+
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
@@ -106,3 +108,34 @@ def test_admin_lockout_still_locks_the_guessing_client(client, settings):
     )
 
     assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_api_throttles_count_the_client_behind_the_proxy(api_client, customer, settings):
+    # given one client that used up its address's logins, through the proxy everyone shares
+    settings.NUM_PROXIES = 1
+    rest_framework = copy.deepcopy(settings.REST_FRAMEWORK)
+    rest_framework["DEFAULT_THROTTLE_RATES"].update(login="100/min", login_ip="3/min")
+    settings.REST_FRAMEWORK = rest_framework
+    credentials = {"email": customer.email, "password": DEFAULT_PASSWORD}
+    login = reverse("auth-login")
+    for _ in range(3):
+        api_client.post(
+            login, credentials, format="json", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.66"
+        )
+
+    # when
+    same_client = api_client.post(
+        login, credentials, format="json", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.66"
+    )
+    forging_an_address = api_client.post(
+        login, credentials, format="json", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.66"
+    )
+    other_client = api_client.post(
+        login, credentials, format="json", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.10"
+    )
+
+    # then
+    assert same_client.status_code == 429
+    assert forging_an_address.status_code == 429
+    assert other_client.status_code == 200
