@@ -138,10 +138,10 @@ def quote(s: PriceSettings, t: datetime) -> Quote:
     )
 
 
-def schedule(s: PriceSettings, limit: int = MAX_SCHEDULE_POINTS) -> list[Step]:
-    """The curve: the opening price, then every change until the floor or end_time (`limit` points
-    at most)."""
+def schedule(s: PriceSettings, limit: int | None = None) -> list[Step]:
+    """The curve: the opening price, then every change until the floor or end_time (the first
+    `limit` points only, if given: what is shown is bounded by MAX_SCHEDULE_POINTS)."""
     steps = [Step(s.start_time, price_at(s, s.start_time))]
-    while len(steps) < limit and (drop_at := next_drop_at(s, steps[-1].at)) is not None:
+    while (limit is None or len(steps) < limit) and (drop_at := next_drop_at(s, steps[-1].at)) is not None:
         steps.append(Step(drop_at, price_at(s, drop_at)))
     return steps
