@@ -75,7 +75,17 @@ def deliver(email_id: int) -> bool:
             return False
         email.attempts += 1
         try:
-            _message(email).send()
+            message = _message(email)
+        except Exception as exc:
+            # Not the mail server's fault and no retry will mend it (a template a deploy renamed,
+            # say): recorded as given up, so it neither loops nor holds up the emails after it.
+            logger.exception("outbox email %s cannot be built; giving up on it", email_id)
+            email.attempts = MAX_ATTEMPTS
+            email.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
+            email.save(update_fields=["attempts", "last_error"])
+            return False
+        try:
+            message.send()
             email.sent_at = timezone.now()
             # Links with tokens, names, booking codes: needed to send, not to remember.
             email.context = {}

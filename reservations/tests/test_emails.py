@@ -390,15 +390,6 @@ def test_an_email_the_mail_server_refused_is_sent_by_the_outbox_flush_once_it_is
     assert any(name == "hothour.ics" for name, _content, _mime in message.attachments)
 
 
-@pytest.mark.django_db
-def test_an_email_younger_than_the_flush_delay_is_left_to_its_task(settings):
-    OutboundEmail.objects.create(
-        template="verify_email", to="x@example.com", context={"name": "X", "link": "l"}
-    )
-
-    assert flush_outbox() == 0
-
-
 @pytest.mark.django_db(transaction=True)
 def test_grab_succeeds_when_sending_inline_fails_and_the_failure_is_logged(
     api_client, mail_server_down, caplog
