@@ -297,7 +297,7 @@ def test_verification_email_is_in_english_for_someone_registering_in_english(api
     message = register(api_client, after_commit, "en")
 
     assert message.subject == "Confirm your HotHour email address"
-    assert message.body.startswith("Hello Jane Doe,")
+    assert message.body.startswith("Hello,")  # no name: the address is not proven yet
     assert "Confirm your email address to start grabbing last-minute spots:" in message.body
 
 
@@ -305,7 +305,7 @@ def test_verification_email_is_in_turkish_for_someone_registering_in_turkish(api
     message = register(api_client, after_commit, "tr")
 
     assert message.subject == "HotHour e-posta adresinizi doğrulayın"
-    assert message.body.startswith("Merhaba Jane Doe,")
+    assert message.body.startswith("Merhaba,")
     assert "Son dakika yerlerini kapmaya başlamak için e-posta adresinizi doğrulayın:" in message.body
 
 
