@@ -29,5 +29,11 @@ echo "==> mypy"
 mypy .
 echo "==> pip-audit"
 python scripts/audit.py
+echo "==> customer app: npm ci, types, unit tests, build"
+. scripts/frontend.sh
+frontend_install --always
+npm --prefix frontend run --silent typecheck
+npm --prefix frontend run --silent test
+frontend_build
 echo "==> pytest"
 pytest "$@"
