@@ -13,6 +13,10 @@ export function formatDateTime(iso: string | null | undefined, locale: string): 
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
 }
 
+export function formatClock(ms: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(ms)
+}
+
 export function formatTime(ms: number, locale: string): string {
   return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(ms)
 }
@@ -33,6 +37,7 @@ export function useFormat() {
     money: (value: string | number | null | undefined) => formatMoney(value, locale.value),
     dateTime: (iso: string | null | undefined) => formatDateTime(iso, locale.value),
     time: (ms: number) => formatTime(ms, locale.value),
+    clock: (ms: number) => formatClock(ms, locale.value),
     countdown: formatCountdown,
   }
 }

@@ -96,6 +96,7 @@ export default {
     booked: 'It’s yours! Show this code at the studio:',
     seeBookings: 'See my bookings',
     otherAuctions: 'See other live auctions',
+    stillLive: 'Still live:',
     verify: 'Resend the verification email',
     tryAgain: 'Try again',
     error: {
@@ -106,7 +107,7 @@ export default {
       gender_not_allowed: 'This class is not open to your profile.',
       already_booked: 'You already hold a spot in this class.',
       rebook_not_allowed: 'You cancelled a booking of this class before, so you cannot grab it again.',
-      auction_sold: 'Sold! Someone grabbed the last spot just before you (you tried at {price}). These are still live:',
+      auction_sold: 'Sold! Someone grabbed the last spot just before you (you tried at {price}).',
       auction_not_active: 'This auction is not open for booking right now.',
       reservation_limit: 'You already hold the most upcoming bookings allowed. Cancel one or wait for a class to start.',
       price_changed: 'The price changed to {price} before your grab arrived. You were not charged. Grab at the new price?',

@@ -98,6 +98,7 @@ const tr: typeof en = {
     booked: 'Yer sizin! Bu kodu stüdyoda gösterin:',
     seeBookings: 'Rezervasyonlarıma git',
     otherAuctions: 'Diğer canlı açık artırmalar',
+    stillLive: 'Hâlâ canlı:',
     verify: 'Doğrulama e-postasını yeniden gönder',
     tryAgain: 'Tekrar dene',
     error: {
@@ -108,7 +109,7 @@ const tr: typeof en = {
       gender_not_allowed: 'Bu ders profilinize açık değil.',
       already_booked: 'Bu derste zaten bir yeriniz var.',
       rebook_not_allowed: 'Bu dersteki rezervasyonunuzu daha önce iptal ettiğiniz için yeniden kapamazsınız.',
-      auction_sold: 'Satıldı! Son yeri sizden hemen önce biri kaptı (siz {price} ile denediniz). Hâlâ canlı olanlar:',
+      auction_sold: 'Satıldı! Son yeri sizden hemen önce biri kaptı (siz {price} ile denediniz).',
       auction_not_active: 'Bu açık artırma şu anda rezervasyona açık değil.',
       reservation_limit: 'İzin verilen en fazla sayıda yaklaşan rezervasyonunuz var. Birini iptal edin ya da bir dersin başlamasını bekleyin.',
       price_changed: 'Kapma isteğiniz ulaşmadan fiyat {price} oldu. Sizden ücret alınmadı. Yeni fiyattan kapmak ister misiniz?',
