@@ -5,7 +5,7 @@ export const CURRENCY = import.meta.env.VITE_CURRENCY ?? 'TRY'
 
 export function formatMoney(value: string | number | null | undefined, locale: string): string {
   if (value === null || value === undefined || value === '') return ''
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: CURRENCY }).format(Number(value))
+  return new Intl.NumberFormat(locale, { style: 'currency', currency: CURRENCY, currencyDisplay: 'narrowSymbol' }).format(Number(value))
 }
 
 export function formatDateTime(iso: string | null | undefined, locale: string): string {
