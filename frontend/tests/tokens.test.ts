@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError, HttpClient, type TokenSource } from '../src/api/http'
-import { TokenKeeper, tokenExpiry, type KeyValueStore } from '../src/stores/tokens'
+import { renewalDelayMs, TokenKeeper, tokenExpiry, type KeyValueStore } from '../src/stores/tokens'
 
 class MemoryStore implements KeyValueStore {
   data = new Map<string, string>()
@@ -19,9 +19,9 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
-function jwt(exp: number): string {
+function jwt(exp: number, iat = exp - 600): string {
   const encode = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
-  return `${encode({ alg: 'HS256' })}.${encode({ exp, token_type: 'access' })}.sig`
+  return `${encode({ alg: 'HS256' })}.${encode({ exp, iat, token_type: 'access' })}.sig`
 }
 
 describe('TokenKeeper', () => {
@@ -52,6 +52,7 @@ describe('TokenKeeper', () => {
     keeper.store({ access: 'A0', refresh: 'R0' })
     expect(await keeper.refresh()).toBeNull()
     expect(keeper.hasSession()).toBe(false)
+    expect(keeper.sessionLost).toBe(true) // so the app says "your session ended", not nothing
   })
 
   it('keeps the session through a network failure (it may work in a moment)', async () => {
@@ -61,6 +62,18 @@ describe('TokenKeeper', () => {
     keeper.store({ access: 'A0', refresh: 'R0' })
     await expect(keeper.refresh()).rejects.toThrow()
     expect(keeper.refreshToken()).toBe('R0')
+  })
+
+  it('re-opens the personal socket a minute before a 10-minute token expires', () => {
+    const exp = 1_900_000_000
+    expect(renewalDelayMs(jwt(exp), (exp - 600) * 1000)).toBe(540_000)
+  })
+
+  it('re-opens early enough, but not in a loop, for a short-lived token', () => {
+    const exp = 1_900_000_000
+    // a 1-minute token: 12 s before it expires, not 60 s (which would be at once, again and again)
+    expect(renewalDelayMs(jwt(exp, exp - 60), (exp - 60) * 1000)).toBe(48_000)
+    expect(renewalDelayMs('not-a-jwt', 0)).toBeNull()
   })
 
   it('reads the expiry of a JWT', () => {

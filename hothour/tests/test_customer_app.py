@@ -322,6 +322,9 @@ def test_grab_shows_the_code_and_qr_the_booking_exists_and_can_be_cancelled(stac
     assert page.evaluate("document.querySelector('[data-testid=booking-qr]').naturalWidth") >= 200
     _screenshot(page, "auction-booked")
 
+    # the booking's notification arrives on /ws/me/: the unread count goes up without a reload
+    page.wait_for_selector("[data-testid=unread-count]:has-text('1')", timeout=5000)
+
     mine = _api(stack, "reservations/?when=upcoming", customer)["results"]
     assert [r["booking_code"] for r in mine] == [code]
     assert Decimal(mine[0]["locked_price"]) <= shown
@@ -428,6 +431,16 @@ def test_a_cancelled_auction_and_a_dead_socket_show_clear_states(stack, chromium
     # an auction that does not exist
     page.goto(f"{stack.url}/auctions/999999")
     page.wait_for_selector("[data-testid=vanished]")
+
+    # a session that ended elsewhere (refresh token revoked): a clear sign-in page, not a blank one
+    expired = _context(chromium, language="en").new_page()
+    expired.add_init_script("localStorage.setItem('hothour.refresh', 'revoked-or-garbage')")
+    expired.goto(f"{stack.url}/me/reservations")
+    expired.wait_for_selector("text=Your session ended. Sign in again to continue.")
+    wait_until(lambda: "/login?next=" in expired.url, 5, "the sign-in page")
+    assert expired.url.endswith("/me/reservations"), expired.url
+    assert expired.get_by_role("button", name="Sign in").is_visible()
+    _screenshot(expired, "session-expired")
 
     # the socket dies (the browser goes offline): the page says so and retries
     page.goto(f"{stack.url}/")

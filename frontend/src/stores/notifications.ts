@@ -7,10 +7,7 @@ import type { Notification } from '@/api/types'
 import { LiveSocket, socketUrl, type SocketState } from '@/composables/liveSocket'
 import { serverClock } from '@/composables/serverClock'
 import { useSessionStore } from './session'
-import { tokenExpiry } from './tokens'
-
-/** Re-open /ws/me/ this long before its access token expires (the server closes it at expiry). */
-const REOPEN_BEFORE_EXPIRY_MS = 60_000
+import { renewalDelayMs } from './tokens'
 
 export const useNotificationsStore = defineStore('notifications', () => {
   const items = ref<Notification[]>([])
@@ -48,14 +45,14 @@ export const useNotificationsStore = defineStore('notifications', () => {
     },
   })
 
+  /** The server closes /ws/me/ when its token expires: re-open it with a fresh one before. */
   function scheduleRenewal(access: string): void {
     clearTimeout(renewTimer)
-    const exp = tokenExpiry(access)
-    if (exp === null) return
-    const wait = exp * 1000 - serverClock.now() - REOPEN_BEFORE_EXPIRY_MS
+    const wait = renewalDelayMs(access, serverClock.now())
+    if (wait === null) return
     renewTimer = setTimeout(async () => {
       if ((await session.freshAccessToken()) !== null) socket.reconnectNow()
-    }, Math.max(1_000, wait))
+    }, wait)
   }
 
   async function load(): Promise<void> {

@@ -30,8 +30,9 @@ export const useSessionStore = defineStore('session', () => {
   const signedIn = computed(() => me.value !== null)
 
   function end(reason: SignOutReason): void {
-    const had = keeper.hasSession() || me.value !== null
+    const had = keeper.hasSession() || keeper.sessionLost || me.value !== null
     keeper.clear()
+    keeper.sessionLost = false
     me.value = null
     accessVersion.value += 1
     if (had) signedOutBecause.value = reason

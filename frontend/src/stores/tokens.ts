@@ -14,17 +14,30 @@ export interface KeyValueStore {
 
 const REFRESH_KEY = 'hothour.refresh'
 
+function claims(token: string): { exp?: unknown; iat?: unknown } {
+  const payload = token.split('.')[1]
+  if (!payload) return {}
+  try {
+    return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown; iat?: unknown }
+  } catch {
+    return {}
+  }
+}
+
 /** Seconds since the epoch at which a JWT expires (its `exp` claim), or null if unreadable. */
 export function tokenExpiry(token: string): number | null {
-  const payload = token.split('.')[1]
-  if (!payload) return null
-  try {
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
-    const exp = (JSON.parse(json) as { exp?: unknown }).exp
-    return typeof exp === 'number' ? exp : null
-  } catch {
-    return null
-  }
+  const exp = claims(token).exp
+  return typeof exp === 'number' ? exp : null
+}
+
+/** How long until a socket opened with `token` should re-open with a fresh one: a minute before
+ *  it expires, or a fifth of its lifetime for short-lived tokens; null if it has no expiry. */
+export function renewalDelayMs(token: string, nowMs: number): number | null {
+  const { exp, iat } = claims(token)
+  if (typeof exp !== 'number') return null
+  const lifetimeMs = typeof iat === 'number' ? (exp - iat) * 1000 : 300_000
+  const margin = Math.min(60_000, lifetimeMs / 5)
+  return Math.max(1_000, exp * 1000 - margin - nowMs)
 }
 
 export type Refresher = (refresh: string) => Promise<{ access: string; refresh: string }>
@@ -32,6 +45,8 @@ export type Refresher = (refresh: string) => Promise<{ access: string; refresh: 
 export class TokenKeeper {
   private access: string | null = null
   private inFlight: Promise<string | null> | null = null
+  /** The server refused the refresh token: there was a session and it ended (not "never signed in"). */
+  sessionLost = false
 
   constructor(
     private readonly storage: KeyValueStore,
@@ -47,6 +62,7 @@ export class TokenKeeper {
   }
 
   store(pair: { access: string; refresh: string }): void {
+    this.sessionLost = false
     this.access = pair.access
     this.storage.setItem(REFRESH_KEY, pair.refresh)
   }
@@ -88,6 +104,7 @@ export class TokenKeeper {
       }
       if (isNetworkError(error)) throw error
       this.clear()
+      this.sessionLost = true
       return null
     }
   }
