@@ -238,7 +238,9 @@ def test_sign_up_verify_from_the_email_link_and_sign_in(stack, chromium):
             for raw in file.read_text().split("-" * 79):
                 for part in email.message_from_string(raw.strip()).walk():
                     if part.get_content_type() == "text/plain":
-                        found = link_pattern.search(part.get_payload(decode=True).decode())
+                        payload = part.get_payload(decode=True)
+                        assert isinstance(payload, bytes)
+                        found = link_pattern.search(payload.decode())
                         if found:
                             return found.group(0)
         return None
