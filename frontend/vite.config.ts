@@ -43,7 +43,8 @@ export default defineConfig({
     __VUE_PROD_DEVTOOLS__: 'false',
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
   },
-  build: { target: 'es2022', reportCompressedSize: true, sourcemap: false },
+  // The manifest lets a test add up what the first page loads (hothour/tests/test_customer_app.py).
+  build: { target: 'es2022', reportCompressedSize: true, sourcemap: false, manifest: true },
   server: {
     port: 5173,
     proxy: {

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -118,6 +119,31 @@ def test_hashed_assets_are_served_compressed_and_cached_for_a_year(client):
     assert response.status_code == 200
     assert response["Content-Encoding"] == "gzip"
     assert "immutable" in response["Cache-Control"]
+
+
+def first_page_files() -> list[Path]:
+    """What the browser loads for `/`: the entry, the live-auctions page and what they import."""
+    dist = FRONTEND / "dist"
+    manifest = json.loads((dist / ".vite" / "manifest.json").read_text())
+    files: set[str] = set()
+    pending = ["index.html", "src/pages/AuctionsPage.vue"]
+    while pending:
+        chunk = manifest[pending.pop()]
+        if chunk["file"] not in files:
+            files.add(chunk["file"])
+            files.update(chunk.get("css", []))
+            pending += chunk.get("imports", [])
+    return [dist / name for name in sorted(files)]
+
+
+def test_the_first_page_loads_under_150_kb_of_gzipped_javascript_and_css():
+    _require_build()
+    files = first_page_files()
+    assert any(f.suffix == ".css" for f in files)
+    assert any("AuctionsPage" in f.name for f in files)
+    # the build writes each file's .gz beside it (what WhiteNoise and nginx send)
+    total = sum(Path(f"{f}.gz").stat().st_size for f in files)
+    assert total < 150 * 1024, {f.name: Path(f"{f}.gz").stat().st_size for f in files}
 
 
 def test_email_links_point_at_the_app_by_default():
