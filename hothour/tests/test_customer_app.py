@@ -39,8 +39,12 @@ browser_on_stack = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(
 
 
 def _require_build() -> None:
-    if not (FRONTEND / "dist" / "index.html").exists():
+    index = FRONTEND / "dist" / "index.html"
+    if not index.exists():
         pytest.fail("frontend/dist/ is missing: make test builds it (npm --prefix frontend run build)")
+    newest_source = max(path.stat().st_mtime for path in (FRONTEND / "src").rglob("*") if path.is_file())
+    if newest_source > index.stat().st_mtime:
+        pytest.fail("frontend/dist/ is older than frontend/src/: rebuild (npm --prefix frontend run build)")
 
 
 # ---------------------------------------------------------------- the contract and the serving
@@ -356,6 +360,9 @@ def test_grab_shows_the_code_and_qr_the_booking_exists_and_can_be_cancelled(stac
     mine = _api(stack, "reservations/?when=upcoming", customer)["results"]
     assert [r["booking_code"] for r in mine] == [code]
     assert Decimal(mine[0]["locked_price"]) <= shown
+    money = "{style: 'currency', currency: 'TRY', currencyDisplay: 'narrowSymbol'}"
+    locked = page.evaluate(f"new Intl.NumberFormat('en', {money}).format({mine[0]['locked_price']})")
+    assert page.inner_text("[data-testid=locked-price]") == locked  # what they pay at the desk
     assert Reservation.objects.filter(auction=auction).count() == 1
 
     # my bookings show it with its code; cancelling it frees the spot
