@@ -378,6 +378,30 @@ def test_grab_shows_the_code_and_qr_the_booking_exists_and_can_be_cancelled(stac
 @pytest.mark.browser
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
+def test_the_grab_works_from_the_keyboard_alone_with_visible_focus(stack, chromium):
+    customer = CustomerFactory.create()
+    auction = make_auction(title="Klavye ile")
+    page = _context(chromium, user=customer, language="en").new_page()
+    page.goto(f"{stack.url}/auctions/{auction.pk}")
+    page.wait_for_selector("[data-testid=grab]")
+
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.testid") == "grab":
+            break
+    else:
+        pytest.fail("the grab button cannot be reached with Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none"), "the focused button shows no focus ring"
+    page.keyboard.press("Enter")
+
+    page.wait_for_selector("[data-testid=booked]")
+    assert Reservation.objects.filter(auction=auction, user=customer).count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
 def test_two_browsers_race_for_one_spot_one_gets_the_code_the_other_sees_it_sold(stack, chromium):
     auction = make_auction(title="Son yer")
     racers = [CustomerFactory.create(), CustomerFactory.create()]
@@ -551,6 +575,11 @@ def test_every_page_has_no_serious_accessibility_violation_at_phone_and_desktop_
                 assert result["passes"] > 0, name
                 assert result["bad"] == [], f"{name} at {viewport['width']} px: {result['bad']}"
                 assert page.locator("[data-testid=error]").count() == 0, name
+                if name == "watches":
+                    # Until the watches API exists (issue in progress) the page says so plainly.
+                    answer = page.evaluate("fetch('/api/v1/watches/').then((r) => r.status)")
+                    unavailable = page.locator("[data-testid=watch-unavailable]").count()
+                    assert unavailable == (1 if answer == 404 else 0), answer
                 checked.append(name)
             # the verify page with a bad token shows its failure form (a 400), nothing else is an error
             assert problems.csp() == [], problems.seen
