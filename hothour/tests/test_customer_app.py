@@ -444,8 +444,9 @@ def test_two_browsers_race_for_one_spot_one_gets_the_code_the_other_sees_it_sold
 @pytest.mark.browser
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_turkish_by_default_english_on_request_and_remembered(stack, chromium):
+def test_turkish_by_default_english_on_request_and_remembered_and_the_filters(stack, chromium):
     auction = make_auction(title="Yoga")
+    women_only = make_auction(title="Kadınlara özel HIIT", allowed_gender="FEMALE")
     context = chromium.new_context(locale="en-US", viewport=PHONE)
     page = context.new_page()
 
@@ -461,6 +462,19 @@ def test_turkish_by_default_english_on_request_and_remembered(stack, chromium):
     page.wait_for_selector(f"[data-auction-id='{auction.pk}']")
     assert page.locator("h1").inner_text() == "Live auctions"
     assert page.evaluate("document.documentElement.lang") == "en"
+
+    # the filters narrow the list through the API and stay in the address (a link to share)
+    assert page.locator(f"[data-auction-id='{women_only.pk}']").count() == 1
+    page.get_by_text("Filters").click()
+    page.get_by_label("Who may join").select_option("MALE")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_selector(f"[data-auction-id='{women_only.pk}']", state="detached")
+    assert page.locator(f"[data-auction-id='{auction.pk}']").count() == 1
+    assert page.url.endswith("/?gender=MALE")
+    page.get_by_label("Price up to").fill("1")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_selector("[data-testid=empty]")
+    assert page.locator("[data-auction-id]").count() == 0
     # the API's own messages follow the choice too
     page.goto(f"{stack.url}/login")
     page.get_by_label("Email").fill("nobody@example.com")
