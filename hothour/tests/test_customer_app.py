@@ -295,6 +295,15 @@ def test_sign_up_verify_from_the_email_link_and_sign_in(stack, chromium):
     assert me == 401  # no cookie session: the token lives in the app's memory only
     page.goto(f"{stack.url}/me/profile")  # a reload keeps the session (rotated refresh token)
     page.wait_for_selector("text=Email verified")
+
+    # a password change revokes every older token; the app carries on with the new pair
+    page.get_by_label("Current password").fill("A-much-better-pass-2026")
+    page.get_by_label("New password").fill("Another-good-pass-2027")
+    page.get_by_role("button", name="Change password").click()
+    page.wait_for_selector("text=Password changed.")
+    page.reload()
+    page.wait_for_selector("text=Email verified")
+    assert page.get_by_role("button", name="Sign out").is_visible()
     assert problems.seen == []
 
 
