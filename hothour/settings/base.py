@@ -194,13 +194,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # The embedded default serves static files straight from the apps; production collects them.
 WHITENOISE_USE_FINDERS = True
+# The customer app's build (frontend/, `npm run build`): core.spa answers index.html for its routes;
+# WhiteNoise serves the rest (/assets/*, hashed by Vite, with the .gz the build writes beside them).
+FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
+if FRONTEND_DIST.is_dir():  # scanned once at start; the run command builds before serving
+    WHITENOISE_ROOT = FRONTEND_DIST
+# Cached for a year: Vite's hashed assets (/assets/name-hash8.ext) and hashed static files.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8}\.\w+$|^/static/.+\.[0-9a-f]{12}\.\w+$"
 
 # EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ's form).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HotHour <no-reply@hothour.local>")
-# Links in emails point at the single-page app, which posts the token back to the API.
-FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:5173")
+# Links in emails point at the customer app, which posts the token back to the API. By default
+# the app is served by this server itself (core.spa), where the run command listens.
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000")
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:5173"])
 CORS_ALLOW_CREDENTIALS = False
