@@ -655,7 +655,7 @@ export interface components {
             readonly no_show_strikes: number;
             /** Format: date-time */
             readonly booking_suspended_until: string | null;
-            readonly calendar_feed_url: string;
+            readonly calendar_feed_url: string | null;
             /**
              * Katılma tarihi
              * Format: date-time
@@ -758,7 +758,6 @@ export interface components {
             full_name?: string;
             language?: components["schemas"]["MeUpdateLanguageEnum"];
             phone?: string;
-            gender?: components["schemas"]["GenderEnum"];
         };
         /** @description Rotation with blacklist, refusing tokens of deleted, disabled or re-passworded users. */
         RefreshRequest: {
@@ -1217,6 +1216,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests (`throttled`); `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The database is briefly unavailable (`service_unavailable`); `Retry-After` says when to retry. */
             503: {
                 headers: {
@@ -1285,6 +1293,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests (`throttled`); `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The database is briefly unavailable (`service_unavailable`); `Retry-After` says when to retry. */
             503: {
                 headers: {
@@ -1315,6 +1332,15 @@ export interface operations {
             };
             /** @description Missing, malformed, expired or revoked access token (`not_authenticated`, `token_not_valid`, ...). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Email not verified yet (`email_not_verified`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1383,6 +1409,15 @@ export interface operations {
             };
             /** @description The body is not JSON (`unsupported_media_type`). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (`throttled`); `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2193,7 +2228,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `auction_not_active`, `auction_sold`, `reservation_limit`, `idempotency_key_reused`, or `price_changed` (with `current_price`). */
+            /** @description `rebook_not_allowed`, `auction_sold`, `auction_not_active`, `reservation_limit`, `idempotency_key_reused`, or `price_changed` (with `current_price`). */
             409: {
                 headers: {
                     [name: string]: unknown;

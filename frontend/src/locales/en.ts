@@ -224,6 +224,7 @@ export default {
     passwordButton: 'Change password',
     passwordChanged: 'Password changed. Your other sessions were signed out.',
     calendarTitle: 'Calendar feed',
+    calendarUnverified: 'Confirm your email address to get your private calendar address.',
     calendarHelp: 'Subscribe to this private address in your calendar app to see all your bookings. Keep it to yourself.',
     calendarNew: 'Make a new address (the old one stops working)',
     copy: 'Copy',

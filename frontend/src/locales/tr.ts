@@ -226,6 +226,7 @@ const tr: typeof en = {
     passwordButton: 'Parolayı değiştir',
     passwordChanged: 'Parola değişti. Diğer oturumlarınız kapatıldı.',
     calendarTitle: 'Takvim akışı',
+    calendarUnverified: 'Gizli takvim adresinizi almak için e-posta adresinizi doğrulayın.',
     calendarHelp: 'Tüm rezervasyonlarınızı görmek için takvim uygulamanızda bu gizli adrese abone olun. Kimseyle paylaşmayın.',
     calendarNew: 'Yeni adres oluştur (eskisi çalışmaz)',
     copy: 'Kopyala',
