@@ -25,7 +25,7 @@ def _clock(moment: datetime, *, with_day: bool) -> str:
 
 
 def curve_html(settings: pricing.PriceSettings, *, now: datetime) -> SafeString:
-    steps = pricing.schedule(settings)
+    steps = pricing.schedule(settings, limit=pricing.MAX_SCHEDULE_POINTS)
     return format_html(
         "{}{}{}", floor_warning(settings, steps), curve_svg(settings, steps, now=now), _table(steps)
     )

@@ -1,10 +1,11 @@
-"""Root URLs: the versioned API, its schema and docs, and the back office."""
+"""Root URLs: the versioned API, its schema and docs, the back office, and the customer app."""
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core import spa
 from core.api.health import HealthView
 from core.api.root import ApiRootView
 
@@ -31,4 +32,6 @@ handler404 = "core.api.exceptions.page_not_found"
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # Everything else is the customer app's (its router answers unknown paths itself).
+    re_path(r"^(?!(?:api|ws|admin|static|metrics)(?:/|$))", spa.index, name="spa"),
 ]

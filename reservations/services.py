@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import EmailNotVerified
 from auctions import events
 from auctions import lock_objects as auction_locks
 from auctions import services as auction_services
@@ -53,6 +54,10 @@ class ReservationLimit(Conflict):
     code = "reservation_limit"
 
 
+class RebookNotAllowed(Conflict):
+    code = "rebook_not_allowed"
+
+
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 
@@ -67,10 +72,6 @@ class ReservationWrongStatus(Conflict):
 
 class CheckInUndoClosed(Conflict):
     code = "check_in_undo_closed"
-
-
-class EmailNotVerified(Forbidden):
-    code = "email_not_verified"
 
 
 class StaffCannotBook(Forbidden):
@@ -154,7 +155,11 @@ def _grab(
         if not lock_objects.user_lock(user.pk):
             raise NotFound
         standing = selectors.customer_standing(user=user, now=timezone.now())
-        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT:
+        carried_over = user.inherited_suspension_until
+        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT or (
+            # Suspended as a deleted account with the same email or phone (accounts.SuspendedIdentity).
+            carried_over is not None and carried_over > timezone.now()
+        ):
             raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
         auction = auction_locks.auction_lock(auction_id)
         if auction is None or auction.status == AuctionStatus.DRAFT:
@@ -204,6 +209,13 @@ def _grab(
 
 
 def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
+    # Before "sold": holding the spot (sold to everyone else), cancelling and re-buying it cheaper
+    # is refused whatever the spot's state. A cancellation by the studio does not count.
+    cancelled_before = Reservation.objects.filter(
+        auction=auction, user=user, status=ReservationStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
+    )
+    if cancelled_before.exists():
+        raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
     if auction.status == AuctionStatus.SOLD:
         # Not "someone else": a customer grabbing twice (a second tab, a retry) holds it already.
         if (
@@ -451,6 +463,16 @@ def _tell_owner(reservation: Reservation) -> None:
     events.send(
         [events.user_group(reservation.user_id)], "reservation_updated", reservation_private_data(reservation)
     )
+
+
+SESSION_REVOKED = "session_revoked"
+# How the frame begins (auctions.events serialises `{"event": ..., "data": ..., ...}`).
+SESSION_REVOKED_FRAME = f'{{"event": "{SESSION_REVOKED}"'
+
+
+def sessions_close(*, user: User) -> None:
+    """The user's sessions were revoked: their `/ws/me/` sockets close with 4401 (after commit)."""
+    events.send([events.user_group(user.pk)], SESSION_REVOKED, {})
 
 
 def reservation_private_data(reservation: Reservation) -> dict[str, object]:

@@ -31,6 +31,12 @@ echo "==> import-linter (the one-way house)"
 lint-imports --no-cache
 echo "==> pip-audit"
 python scripts/audit.py
+echo "==> customer app: npm ci, types, unit tests, build"
+. scripts/frontend.sh
+frontend_install --always
+npm --prefix frontend run --silent typecheck
+npm --prefix frontend run --silent test
+frontend_build
 echo "==> pytest (with coverage)"
 pytest --cov --cov-report= "$@"
 echo "==> coverage"

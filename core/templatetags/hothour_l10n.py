@@ -3,7 +3,7 @@
 from typing import Any
 
 from django import template
-from django.utils.translation import ngettext
+from django.utils.translation import npgettext
 
 from core import l10n
 
@@ -22,9 +22,8 @@ def percent(value: Any) -> str:
 
 @register.simple_tag
 def count_of(count: int, opts: Any) -> str:
-    """`8 auctions` / `8 açık artırma`: Turkish keeps the noun singular after a number."""
-    return ngettext("%(count)s %(singular)s", "%(count)s %(plural)s", count) % {
-        "count": count,
-        "singular": opts.verbose_name,
-        "plural": opts.verbose_name_plural,
-    }
+    """`8 auctions` / `8 açık artırma`: which form of the noun follows a number is the language's
+    choice (Turkish keeps it singular), so the catalogue answers "singular" or "plural"."""
+    form = npgettext("noun form after a number", "singular", "plural", count)
+    noun = opts.verbose_name if form == "singular" else opts.verbose_name_plural
+    return f"{count} {noun}"

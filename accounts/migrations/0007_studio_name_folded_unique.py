@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_outbound_email_moved_to_core'),
+        ('accounts', '0006_suspended_identity'),
     ]
 
     operations = [
