@@ -5,7 +5,7 @@ import zoneinfo
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -82,7 +82,10 @@ class ReservationAdmin(StudioScopedAdmin):
     @admin.action(description=gettext_lazy("Check in (paid on site)"), permissions=["change"])
     def check_in(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
         self.apply_service(
-            request, queryset, _("Checked in"), lambda r: services.reservation_check_in(reservation_id=r.pk)
+            request,
+            queryset,
+            _("Checked in"),
+            lambda r: services.reservation_check_in(reservation_id=r.pk, today_only=True),
         )
 
     @admin.action(description=gettext_lazy("Mark as no-show"), permissions=["change"])
@@ -151,18 +154,13 @@ class ReservationAdmin(StudioScopedAdmin):
                 _("Check-in undone"),
                 lambda r: services.reservation_check_in_undo(reservation_id=r.pk),
             )
-        if (
-            not selectors.is_for_today(reservation, now=timezone.now())
-            and request.POST.get("other_day") != "yes"
-        ):
-            self.message_user(
-                request,
-                _("Not checked in: this booking is for another day. Tick the box to take it anyway."),
-                messages.ERROR,
-            )
-            return 0
+        # Another day's class only once the desk has ticked that it checked (the service refuses).
+        confirmed = request.POST.get("other_day") == "yes"
         return self.apply_service(
-            request, selected, _("Checked in"), lambda r: services.reservation_check_in(reservation_id=r.pk)
+            request,
+            selected,
+            _("Checked in"),
+            lambda r: services.reservation_check_in(reservation_id=r.pk, today_only=not confirmed),
         )
 
     def today_view(self, request: HttpRequest) -> HttpResponse:

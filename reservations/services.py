@@ -74,6 +74,10 @@ class CheckInUndoClosed(Conflict):
     code = "check_in_undo_closed"
 
 
+class CheckInNotToday(Conflict):
+    code = "check_in_not_today"
+
+
 class StaffCannotBook(Forbidden):
     code = "staff_cannot_book"
 
@@ -338,13 +342,21 @@ def _cancel(reservation: Reservation, *, by: str, now: datetime) -> None:
     _tell_owner(reservation)
 
 
-def reservation_check_in(*, reservation_id: int, now: datetime | None = None) -> Reservation:
+def reservation_check_in(
+    *, reservation_id: int, now: datetime | None = None, today_only: bool = False
+) -> Reservation:
+    """`today_only`: the front desk's guard, refusing a booking whose class is not on the studio's
+    today (a code for another day taken by mistake); the desk lifts it after asking twice."""
     now = now or timezone.now()
     with transaction.atomic():
         reservation = _locked_reservation(reservation_id)
         if reservation.status != ReservationStatus.PENDING_ON_SITE:
             raise ReservationWrongStatus(
                 _("Only a reservation waiting for payment on site can be checked in.")
+            )
+        if today_only and not selectors.is_for_today(reservation, now=now):
+            raise CheckInNotToday(
+                _("This booking is for another day: check it in on the check-in page, which asks first.")
             )
         reservation.status = ReservationStatus.COMPLETED
         reservation.checked_in_at = now

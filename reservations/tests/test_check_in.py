@@ -7,7 +7,7 @@ from django.contrib.admin.models import CHANGE
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.admin_helpers import log_entries
+from accounts.tests.admin_helpers import log_entries, messages_of, run_action
 from auctions.tests.factories import CLASS_AFTER_OPENING, AuctionFactory
 from reservations import services
 from reservations.models import Reservation, ReservationStatus
@@ -156,3 +156,26 @@ def test_another_studios_check_in_cannot_be_undone(client_a, studios):
 
     theirs.refresh_from_db()
     assert theirs.status == ReservationStatus.COMPLETED
+
+
+def test_the_desks_guard_refuses_another_days_booking_in_the_service(studios):
+    reservation = booking(studios.a, class_at=timezone.now() + timedelta(days=2))
+
+    with pytest.raises(services.CheckInNotToday):
+        services.reservation_check_in(reservation_id=reservation.pk, today_only=True)
+
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.PENDING_ON_SITE
+
+
+def test_the_list_action_skips_another_days_booking_and_says_why(client_a, studios):
+    today = booking(studios.a, class_at=timezone.now())
+    other_day = booking(studios.a, class_at=timezone.now() + timedelta(days=2))
+
+    response = run_action(client_a, Reservation, "check_in", today, other_day)
+
+    today.refresh_from_db()
+    other_day.refresh_from_db()
+    assert today.status == ReservationStatus.COMPLETED
+    assert other_day.status == ReservationStatus.PENDING_ON_SITE
+    assert any(other_day.booking_code in text for _level, text in messages_of(response))
