@@ -216,10 +216,12 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8}\.\w+$|^/static/.
 EMAIL_CONFIG = (
     env.email_url("EMAIL_URL")
     if env.str("EMAIL_URL", default="")
-    else {"EMAIL_BACKEND": "core.mail.FolderBackend"}
+    else {
+        "EMAIL_BACKEND": "core.mail.FolderBackend",
+        "EMAIL_FILE_PATH": env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail")),
+    }
 )
 vars().update(EMAIL_CONFIG)
-EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HotHour <no-reply@hothour.local>")
 # Links in emails point at the customer app, which posts the token back to the API. By default
 # the app is served by this server itself (core.spa), where the run command listens.

@@ -45,6 +45,25 @@ def test_the_embedded_default_writes_emails_to_a_folder_and_warns_about_no_stati
     assert finished.stdout.strip() == "core.mail.FolderBackend"
 
 
+def test_an_email_url_keeps_its_own_folder(tmp_path):
+    """filemail:// names its folder in the URL; the embedded default's folder must not replace it."""
+    script = (
+        "import django; django.setup()\nfrom django.conf import settings\nprint(settings.EMAIL_FILE_PATH)\n"
+    )
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "hothour.settings.base",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "EMAIL_URL": f"filemail:///{tmp_path}",
+    }
+
+    finished = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+    assert finished.stdout.strip() == str(tmp_path)
+
+
 def test_the_folder_backend_writes_each_email_as_a_file_and_logs_one_line(settings, tmp_path, caplog):
     settings.EMAIL_BACKEND = "core.mail.FolderBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
