@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.api.health import HealthView
+from core.api.metrics import metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
@@ -27,4 +28,6 @@ handler404 = "core.api.exceptions.page_not_found"
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # Prometheus (DESIGN section 8): outside the API, not versioned, not in its schema.
+    path("metrics", metrics_view, name="metrics"),
 ]

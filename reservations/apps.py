@@ -11,6 +11,7 @@ class ReservationsConfig(AppConfig):
         from accounts import hooks as account_hooks
         from auctions import hooks as auction_hooks
         from core import outbox
+        from core.api import health
 
         from . import calendar, notifications, selectors, services
 
@@ -19,3 +20,4 @@ class ReservationsConfig(AppConfig):
         account_hooks.account_erasing.connect(services.reservations_cancel_before_erasure)
         account_hooks.standing_of.connect(selectors.standing_of)
         outbox.attachments_for.connect(calendar.email_attachments)
+        health.reports.connect(selectors.no_show_health_report)

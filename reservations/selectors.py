@@ -10,11 +10,12 @@ from django.db.models import QuerySet
 from accounts import hooks as account_hooks
 from accounts.models import User
 from auctions.models import Auction
-from core import sql
+from core import jobs, sql
 
 from .models import Reservation, ReservationStatus
 
 STRIKE_WINDOW = timedelta(days=90)
+NO_SHOW_JOB = "reservations.no_shows"
 LIVE_STATUSES = (ReservationStatus.PENDING_ON_SITE,)
 
 
@@ -94,3 +95,8 @@ def standing_of(*, user: User, now: datetime) -> account_hooks.Standing:
     return account_hooks.Standing(
         strikes=customer_standing(user=user, now=now).strikes, until=suspended_until(user=user, now=now)
     )
+
+
+def no_show_health_report() -> dict[str, object]:
+    """The no-show sweep's part of `GET health/` (connected to core's health reports)."""
+    return {"no_shows": jobs.last_run(NO_SHOW_JOB)}

@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+import time
 import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,11 +20,12 @@ from auctions import services as auction_services
 from auctions.lifecycle import is_grabbable
 from auctions.models import AllowedGender, Auction, AuctionStatus
 from auctions.pricing import PriceSettings, price_at
-from core import sql
-from core.errors import Conflict, Forbidden, NotFound
+from core import jobs, sql
+from core.errors import Conflict, DomainError, Forbidden, NotFound
 
 from . import emails, lock_objects, notifications, selectors
 from .api.serializers import ReservationSerializer
+from .metrics import GRAB_SECONDS, GRABS
 from .models import CancelledBy, Notification, NotificationKind, Reservation, ReservationStatus
 
 logger = logging.getLogger(__name__)
@@ -110,7 +112,35 @@ def reservation_create(
 
     One short transaction: lock the customer and the auction, check everything at this instant,
     lock the price. A booking-code collision (one in ~900 million) retries the whole transaction.
+    Counted in `hothour_grabs_total{code}` and timed in `hothour_grab_seconds`.
     """
+    started, code = time.perf_counter(), "error"
+    try:
+        reservation, created = _grab_checked(
+            user=user, auction_id=auction_id, expected_price=expected_price, idempotency_key=idempotency_key
+        )
+        code = "created" if created else "replayed"
+    except DomainError as exc:
+        code = exc.code
+        raise
+    finally:
+        GRABS.labels(code=code).inc()
+        GRAB_SECONDS.observe(time.perf_counter() - started)
+    if created:
+        logger.info(
+            "grab created",
+            extra={
+                "auction_id": auction_id,
+                "reservation_id": reservation.pk,
+                "price": str(reservation.locked_price),
+            },
+        )
+    return reservation, created
+
+
+def _grab_checked(
+    *, user: User, auction_id: int, expected_price: Decimal | None, idempotency_key: str | None
+) -> tuple[Reservation, bool]:
     if user.is_staff or user.is_superuser:
         raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
     if not user.is_verified:
@@ -345,6 +375,7 @@ def reservations_mark_no_shows(*, now: datetime | None = None) -> int:
         due = lock_objects.reservations_lock_pending_before(scheduled_before=deadline)
         for reservation in due:
             _mark_no_show(reservation, now=now)
+        jobs.job_finished(name=selectors.NO_SHOW_JOB, result=len(due), now=now)
     return len(due)
 
 

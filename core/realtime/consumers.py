@@ -7,6 +7,7 @@ from typing import Any
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
+from core.metrics import WEBSOCKETS_OPEN
 from core.realtime.fanout import local_groups
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class HotHourConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return False
         self.group = group
+        WEBSOCKETS_OPEN.inc()
         return True
 
     async def send_snapshot(self, data: Any) -> None:
@@ -74,6 +76,7 @@ class HotHourConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
+            WEBSOCKETS_OPEN.dec()
             try:
                 await local_groups(self.channel_layer).leave(self.group, self)
             except Exception as exc:

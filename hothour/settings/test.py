@@ -25,4 +25,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 # Static files are served from the apps' folders in tests; no collected directory exists.
-STATIC_ROOT = None  # type: ignore[assignment]
+STATIC_ROOT = None
