@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import before_task_publish, task_postrun, task_prerun
 
-        from . import checks, logs, metrics, outbox
+        from . import checks, logs, outbox
         from .api import health
 
         # The request id travels with the tasks a request queues (core.logs).
@@ -18,5 +18,3 @@ class CoreConfig(AppConfig):
         task_postrun.connect(logs.leave_task, weak=False)
         health.reports.connect(outbox.health_report)
         checks.register()
-        # This process's live gauges start from nothing, even under a reused name.
-        metrics.forget_process()

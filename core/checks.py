@@ -27,4 +27,6 @@ def static_manifest(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
 
 
 def register() -> None:
-    checks.register(static_manifest, checks.Tags.staticfiles)
+    # A deployment check (`check --deploy`, run by gunicorn's start-up): collectstatic itself runs
+    # the ordinary checks, and must not be stopped by the manifest it is about to write.
+    checks.register(static_manifest, checks.Tags.staticfiles, deploy=True)

@@ -101,6 +101,7 @@ def logging_config(*, level: str = "INFO", json: bool = True) -> dict[str, Any]:
         {
             "()": HotHourJsonFormatter,
             "fmt": JSON_FIELDS,
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         }
         if json

@@ -34,7 +34,7 @@ if MULTIPROCESS_DIR:
 
 def forget_process(pid: int | None = None) -> None:
     """Drop a finished process's live gauges (sockets open) so they stop counting; gunicorn calls
-    it when a worker exits, and a process starting under a reused name clears the old files."""
+    it when a worker exits."""
     if MULTIPROCESS_DIR:
         mark_process_dead(process_name(pid), MULTIPROCESS_DIR)
 

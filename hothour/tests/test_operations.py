@@ -74,7 +74,7 @@ def test_a_missing_static_manifest_is_named_at_start_up_not_a_500_later(settings
     assert [error.id for error in missing] == [MISSING_MANIFEST]
     assert "collectstatic" in missing[0].hint
     assert present == []
-    assert static_manifest in checks.registry.registry.registered_checks
+    assert static_manifest in checks.registry.registry.deployment_checks
 
 
 def test_error_reports_carry_no_personal_data():
