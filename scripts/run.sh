@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/venv.sh requirements.txt
+. scripts/venv.sh requirements.lock
 
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"

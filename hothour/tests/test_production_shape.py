@@ -33,7 +33,7 @@ from django.db import connection
 from django.utils import timezone
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
-from websockets.typing import Origin
+from websockets.typing import Origin, Subprotocol
 
 from accounts.tests.factories import CustomerFactory
 from auctions.models import TickHeartbeat
@@ -225,7 +225,7 @@ def login(stack: Stack, email_address: str, password: str) -> dict:
 def customer_with_password(stack: Stack):
     # A hash the production settings read (the test settings' own hasher is not among theirs).
     hasher = PBKDF2PasswordHasher()
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     customer.password = hasher.encode(PASSWORD, hasher.salt())
     customer.save(update_fields=["password"])
     stack.secrets_used.update({customer.email, customer.full_name, PASSWORD})
@@ -379,7 +379,8 @@ def _link_token(stack: Stack, to: str, path: str) -> str:
             continue
         for part in message.walk():
             if part.get_content_type() == "text/plain":
-                text = part.get_payload(decode=True).decode()
+                payload = part.get_payload(decode=True)
+                text = payload.decode() if isinstance(payload, bytes) else str(payload)
                 found = re.search(rf"/{path}\?token=([^\s\"'&<]+)", text)
                 if found:
                     return urllib.parse.unquote(found.group(1))
@@ -447,6 +448,6 @@ def _wait_for_token(stack: Stack, to: str, path: str) -> str:
 async def _me_socket(stack: Stack, access: str) -> None:
     url = f"ws://127.0.0.1:{stack.proxy}/ws/me/"
     async with websockets.connect(
-        url, origin=Origin(f"https://{HOST}"), subprotocols=["hothour.jwt", access]
+        url, origin=Origin(f"https://{HOST}"), subprotocols=[Subprotocol("hothour.jwt"), Subprotocol(access)]
     ) as ws:
         assert json.loads(await asyncio.wait_for(ws.recv(), 10))["event"] == "snapshot"
