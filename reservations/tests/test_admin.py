@@ -21,8 +21,8 @@ from accounts.tests.admin_helpers import (
 from accounts.tests.factories import CustomerFactory
 from auctions.models import AuctionStatus
 from auctions.tests.factories import TURBO, AuctionFactory, make_auction, minutes
-from reservations.studio_report import studio_figures
 from reservations.models import CancelledBy, Reservation, ReservationStatus
+from reservations.studio_report import studio_figures
 from reservations.tests.factories import ReservationFactory, grab
 
 pytestmark = pytest.mark.django_db
