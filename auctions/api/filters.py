@@ -22,7 +22,9 @@ class AuctionFilter(filters.FilterSet):
     date = filters.DateFilter(
         method="filter_date", help_text="Class date (YYYY-MM-DD) in the site's time zone."
     )
-    has_seats = filters.BooleanFilter(
+    # A choice, not a BooleanFilter: that one reads a typo ("ture") as no filter at all.
+    has_seats = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
         method="filter_has_seats",
         help_text="true: auctions with a seat left that is on sale now or once they open "
         "(SCHEDULED or ACTIVE); false: the others (sold out, expired, cancelled).",
@@ -40,9 +42,9 @@ class AuctionFilter(filters.FilterSet):
             return queryset.filter(allowed_gender=AllowedGender.ANY)
         return queryset.filter(Q(allowed_gender=AllowedGender.ANY) | Q(allowed_gender=value))
 
-    def filter_has_seats(self, queryset: QuerySet[Auction], name: str, value: bool) -> QuerySet[Auction]:
+    def filter_has_seats(self, queryset: QuerySet[Auction], name: str, value: str) -> QuerySet[Auction]:
         on_sale = selectors.on_sale_q(timezone.now())
-        return queryset.filter(on_sale) if value else queryset.exclude(on_sale)
+        return queryset.filter(on_sale) if value == "true" else queryset.exclude(on_sale)
 
     def filter_date(self, queryset: QuerySet[Auction], name: str, value: dt.date) -> QuerySet[Auction]:
         zone = timezone.get_current_timezone()
