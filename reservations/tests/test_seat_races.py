@@ -109,6 +109,25 @@ def test_every_seat_sells_to_exactly_one_customer(seats, customers):
     assert auction.current_price == max(wins, key=lambda r: (r.reserved_at, r.pk)).locked_price
 
 
+@pytest.mark.parametrize(("seats", "customers"), [(10, 10), (20, 24)])
+def test_no_customer_is_refused_while_a_seat_is_left(seats, customers):
+    # Only the row lock passes this one: without it, grabs that read the same free seat collide
+    # on the seat's unique index and the losers are told "sold" while other seats stay unsold.
+    # given
+    auction = seated_auction(seats)
+    rivals = CustomerFactory.create_batch(customers)
+
+    # when
+    outcomes = run_together(*(grab_call(customer, auction) for customer in rivals))
+
+    # then: every seat sold, and only the customers beyond the seats refused
+    wins, losses = wins_and_losses(outcomes)
+    assert len(wins) == seats, Counter(getattr(loss, "code", repr(loss)) for loss in losses)
+    assert len(losses) == customers - seats
+    assert {getattr(loss, "code", repr(loss)) for loss in losses} <= {"auction_sold"}
+    assert_sold_out_to(auction, wins)
+
+
 def test_one_customer_grabbing_a_multi_seat_class_twenty_times_at_once_gets_one_seat():
     # given
     auction = seated_auction(5)
