@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from accounts.tests.factories import CustomerFactory
+from accounts.tests.factories import CustomerFactory, ManagerFactory
 from auctions import events, pricing
 from auctions import services as auction_services
 from auctions.models import Auction, AuctionStatus
@@ -20,6 +20,7 @@ from auctions.tests.factories import make_auction, minutes
 from conftest import authenticate
 from core.outbox import OutboundEmail
 from reservations import selectors, services
+from reservations.messages import message_of
 from reservations.models import CancelledBy, Notification, NotificationKind, Reservation, ReservationStatus
 from reservations.tests.factories import ReservationFactory, grab
 from reservations.tests.test_grab import assert_refused, nothing_changes, post_grab
@@ -291,6 +292,7 @@ def test_the_studio_cancelling_the_auction_cancels_every_seat_and_tells_each_cus
 def test_expiry_with_seats_sold_leaves_those_bookings_intact():
     # given: two of five seats sold, then the window passes
     auction = seated_auction(5, end_time=timezone.now() + minutes(10))
+    manager = ManagerFactory(studio=auction.studio)
     sold = [grab(None, auction), grab(None, auction)]
 
     # when
@@ -304,6 +306,12 @@ def test_expiry_with_seats_sold_leaves_those_bookings_intact():
         (2, sold[1].user_id),
     ]
     assert set(Reservation.objects.values_list("status", flat=True)) == {ReservationStatus.PENDING_ON_SITE}
+    # and the studio is told how many seats went unsold, not that nobody bought
+    [told] = Notification.objects.filter(user=manager, kind=NotificationKind.AUCTION_EXPIRED_UNSOLD)
+    with translation.override("en"):
+        assert message_of(told) == (
+            f"{auction.title} closed with 3 of 5 seats unsold; the seats sold stay booked."
+        )
 
 
 # --- pushes ---------------------------------------------------------------------------------------
