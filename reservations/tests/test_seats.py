@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,6 +21,7 @@ from auctions.models import Auction, AuctionStatus
 from auctions.tests.factories import make_auction, minutes
 from conftest import authenticate
 from core.outbox import OutboundEmail
+from hothour.asgi import application
 from reservations import selectors, services
 from reservations.messages import message_of
 from reservations.models import CancelledBy, Notification, NotificationKind, Reservation, ReservationStatus
@@ -380,3 +383,31 @@ def test_a_later_class_grab_is_unaffected_by_a_seat_elsewhere(customer):
     first, second = seated_auction(2), seated_auction(2, scheduled_at=timezone.now() + timedelta(days=2))
 
     assert (grab(customer, first).seat_no, grab(customer, second).seat_no) == (1, 1)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_sees_the_seats_left_in_its_snapshot_and_after_each_grab():
+    # given: a four-seat class with one seat sold, and a socket on it (the real Redis layer)
+    auction = await sync_to_async(seated_auction)(4)
+    await sync_to_async(grab)(None, auction)
+    communicator = WebsocketCommunicator(
+        application, f"/ws/auctions/{auction.pk}/", headers=[(b"origin", b"http://localhost")]
+    )
+    assert (await communicator.connect())[0]
+    snapshot = json.loads(await communicator.receive_from(timeout=3))
+
+    # when: two more seats go
+    await sync_to_async(grab)(None, auction)
+    await sync_to_async(grab)(None, auction)
+    updates = []
+    while len(updates) < 2:
+        message = json.loads(await communicator.receive_from(timeout=3))
+        if message["event"] == "auction_updated":
+            updates.append(message["data"])
+    await communicator.disconnect()
+
+    # then
+    assert snapshot["event"] == "snapshot"
+    assert (snapshot["data"]["seats"], snapshot["data"]["seats_left"]) == (4, 3)
+    assert [(data["seats_left"], data["status"]) for data in updates] == [(2, "ACTIVE"), (1, "ACTIVE")]
