@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.tests.admin_helpers import admin_url, logged_in, two_studios
 from auctions import services
@@ -37,6 +37,13 @@ def studios():
 @pytest.fixture
 def client_a(client, studios):
     return logged_in(client, studios.manager_a)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are read in English here (Turkish is the default; its catalogue is tested apart)."""
+    with translation.override("en"):
+        yield
 
 
 def refused_seats(call) -> list[str]:
@@ -204,7 +211,7 @@ def test_manager_adds_a_four_seat_class_and_sees_it_above_the_curve(client_a, st
     assert response.status_code == 302, response.context["adminform"].form.errors
     auction = Auction.objects.get()
     assert auction.seats == 4
-    page = client_a.get(admin_url(Auction, "change", auction.pk)).content.decode()
+    page = client_a.get(admin_url(Auction, "change", auction.pk), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "4 seats" in page
 
 
@@ -227,7 +234,7 @@ def test_the_form_of_a_published_auction_refuses_fewer_seats_than_sold(client_a,
     assert "seats" in client_a.get(url).context["adminform"].form.fields
 
     # when
-    response = client_a.post(url, _change_data(auction, seats="1"))
+    response = client_a.post(url, _change_data(auction, seats="1"), HTTP_ACCEPT_LANGUAGE="en")
 
     # then
     assert response.status_code == 200
@@ -282,7 +289,7 @@ def test_the_auction_page_lists_each_booked_seat_with_its_customer_price_and_sta
     assert second.user.full_name in page
     assert f"{second.locked_price:.2f}" in page or str(second.locked_price) in page
     # the list shows the seats left
-    changelist = client_a.get(admin_url(Auction, "changelist")).content.decode()
+    changelist = client_a.get(admin_url(Auction, "changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "2 of 3" in changelist
 
 
