@@ -191,7 +191,7 @@ class AuctionAdmin(StudioScopedAdmin):
     def price_curve(self, obj: Auction) -> SafeString | str:
         if obj.pk is None:
             return _("Save the draft to see its price curve.")
-        steps = pricing.schedule(pricing.PriceSettings.of(obj))
+        steps = pricing.schedule(pricing.PriceSettings.of(obj), limit=pricing.MAX_SCHEDULE_POINTS)
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td></tr>",

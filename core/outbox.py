@@ -75,13 +75,25 @@ def deliver(email_id: int) -> bool:
             return False
         email.attempts += 1
         try:
-            _message(email).send()
+            message = _message(email)
+        except Exception as exc:
+            # Not the mail server's fault and no retry will mend it (a template a deploy renamed,
+            # say): recorded as given up, so it neither loops nor holds up the emails after it.
+            logger.exception("outbox email %s cannot be built; giving up on it", email_id)
+            email.attempts = MAX_ATTEMPTS
+            email.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
+            email.save(update_fields=["attempts", "last_error"])
+            return False
+        try:
+            message.send()
             email.sent_at = timezone.now()
+            # Links with tokens, names, booking codes: needed to send, not to remember.
+            email.context = {}
         except RETRYABLE as exc:
             # Recorded (committed) before the caller retries or gives up.
             email.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
             failure = exc
-        email.save(update_fields=["attempts", "sent_at", "last_error"])
+        email.save(update_fields=["attempts", "sent_at", "last_error", "context"])
     if failure is not None:
         raise failure
     return True
@@ -103,8 +115,8 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     bind=True,
     ignore_result=True,
     autoretry_for=RETRYABLE,
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
+    retry_backoff=settings.HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS,
+    retry_backoff_max=60 * settings.HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS,
     retry_jitter=True,
     max_retries=MAX_ATTEMPTS - 1,
 )
@@ -127,3 +139,17 @@ def flush_outbox() -> int:
         except RETRYABLE:
             logger.warning("outbox email %s still failing", email_id)
     return sent
+
+
+@shared_task(ignore_result=True)
+def purge_outbox() -> int:
+    """Forget emails older than HOTHOUR_OUTBOX_RETENTION_DAYS: sent ones, and ones given up on."""
+    cutoff = timezone.now() - timedelta(days=settings.HOTHOUR_OUTBOX_RETENTION_DAYS)
+    deleted, _by_model = OutboundEmail.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def outbox_forget(*, to: str) -> int:
+    """Delete every email addressed to `to` (its account is being erased), sent or not."""
+    deleted, _by_model = OutboundEmail.objects.filter(to__iexact=to).delete()
+    return deleted

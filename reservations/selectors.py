@@ -108,6 +108,8 @@ def calendar_feed(*, user: User, now: datetime) -> list[Reservation]:
 
 def standing_of(*, user: User, now: datetime) -> account_hooks.Standing:
     """What `auth/me/` shows of a customer's record (answers accounts' `standing_of` hook)."""
+    ends = [suspended_until(user=user, now=now), user.inherited_suspension_until]
     return account_hooks.Standing(
-        strikes=customer_standing(user=user, now=now).strikes, until=suspended_until(user=user, now=now)
+        strikes=customer_standing(user=user, now=now).strikes,
+        until=max((end for end in ends if end is not None and end > now), default=None),
     )

@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import EmailNotVerified
 from auctions import events
 from auctions import lock_objects as auction_locks
 from auctions import services as auction_services
@@ -52,6 +54,10 @@ class ReservationLimit(Conflict):
     code = "reservation_limit"
 
 
+class RebookNotAllowed(Conflict):
+    code = "rebook_not_allowed"
+
+
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 
@@ -62,10 +68,6 @@ class ReservationNotCancellable(Conflict):
 
 class ReservationWrongStatus(Conflict):
     code = "reservation_wrong_status"
-
-
-class EmailNotVerified(Forbidden):
-    code = "email_not_verified"
 
 
 class StaffCannotBook(Forbidden):
@@ -149,7 +151,11 @@ def _grab(
         if not lock_objects.user_lock(user.pk):
             raise NotFound
         standing = selectors.customer_standing(user=user, now=timezone.now())
-        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT:
+        carried_over = user.inherited_suspension_until
+        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT or (
+            # Suspended as a deleted account with the same email or phone (accounts.SuspendedIdentity).
+            carried_over is not None and carried_over > timezone.now()
+        ):
             raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
         auction = auction_locks.auction_lock(auction_id)
         if auction is None or auction.status == AuctionStatus.DRAFT:
@@ -209,6 +215,13 @@ def _grab(
 
 
 def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
+    # Before "sold": holding the spot (sold to everyone else), cancelling and re-buying it cheaper
+    # is refused whatever the spot's state. A cancellation by the studio does not count.
+    cancelled_before = Reservation.objects.filter(
+        auction=auction, user=user, status=ReservationStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
+    )
+    if cancelled_before.exists():
+        raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
     if auction.status == AuctionStatus.SOLD:
         raise AuctionSold(_("Someone else got this spot first."))
     settings_ = PriceSettings.of(auction)
@@ -403,10 +416,16 @@ def _mark_no_show(reservation: Reservation, *, now: datetime) -> None:
     standing = selectors.customer_standing(user=reservation.user, now=now)
     if standing.strikes == settings.HOTHOUR_NO_SHOW_LIMIT:
         until = selectors.suspended_until(user=reservation.user, now=now)
+        # The day as the customer lives it: the studio's calendar, not UTC's (which is a day
+        # behind in Istanbul's late evening).
+        studio_zone = zoneinfo.ZoneInfo(reservation.auction.studio.timezone)
         notifications.notify(
             recipients=[reservation.user],
             kind=NotificationKind.BOOKING_SUSPENDED,
-            data={"strikes": standing.strikes, "until": until.date().isoformat() if until else ""},
+            data={
+                "strikes": standing.strikes,
+                "until": until.astimezone(studio_zone).date().isoformat() if until else "",
+            },
         )
 
 
@@ -450,6 +469,16 @@ def _tell_owner(reservation: Reservation) -> None:
     events.send(
         [events.user_group(reservation.user_id)], "reservation_updated", reservation_private_data(reservation)
     )
+
+
+SESSION_REVOKED = "session_revoked"
+# How the frame begins (auctions.events serialises `{"event": ..., "data": ..., ...}`).
+SESSION_REVOKED_FRAME = f'{{"event": "{SESSION_REVOKED}"'
+
+
+def sessions_close(*, user: User) -> None:
+    """The user's sessions were revoked: their `/ws/me/` sockets close with 4401 (after commit)."""
+    events.send([events.user_group(user.pk)], SESSION_REVOKED, {})
 
 
 def reservation_private_data(reservation: Reservation) -> dict[str, object]:

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 . scripts/venv.sh requirements.txt
 
+# The embedded default's settings (hothour.asgi would otherwise start in production).
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-hothour.settings.base}"
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 python manage.py migrate --noinput -v0
@@ -18,7 +20,7 @@ HotHour is running on http://$HOST:$PORT/
   admin        http://$HOST:$PORT/admin/
   WebSockets   ws://$HOST:$PORT/ws/auctions/   ws://$HOST:$PORT/ws/me/?token=<access>
 Prices tick every ${HOTHOUR_TICK_SECONDS:-1}s (in-process ticker unless REDIS_URL is set;
-then run Celery: celery -A hothour worker & celery -A hothour beat).
+then run Celery in this environment: celery -A hothour worker & celery -A hothour beat).
 Stop with Ctrl+C.
 
 URLS

@@ -31,5 +31,7 @@ echo "==> import-linter (the one-way house)"
 lint-imports --no-cache
 echo "==> pip-audit"
 python scripts/audit.py
-echo "==> pytest"
-pytest "$@"
+echo "==> pytest (with coverage)"
+pytest --cov --cov-report= "$@"
+echo "==> coverage"
+python scripts/coverage_below.py 80

@@ -84,6 +84,7 @@ class AuctionDetailSerializer(AuctionSerializer):
 
     @extend_schema_field(ScheduleStepSerializer(many=True))
     def get_schedule(self, auction: Auction) -> list[dict[str, Any]]:
-        steps = pricing.schedule(self._live(auction).settings)
+        # Bounded (DESIGN section 4): an older auction beyond it answers its first points.
+        steps = pricing.schedule(self._live(auction).settings, limit=pricing.MAX_SCHEDULE_POINTS)
         at = serializers.DateTimeField()
         return [{"at": at.to_representation(step.at), "price": str(step.price)} for step in steps]

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from auctions.pricing import (
@@ -375,8 +375,7 @@ def test_price_stays_between_floor_and_start(s, data):
 def test_next_drop_is_the_next_change_and_nothing_changes_before_it(s, data):
     t = instants(data.draw, s)
     drop_at = next_drop_at(s, t)
-    if drop_at is None:
-        return
+    assume(drop_at is not None)
 
     assert t < drop_at < s.end_time
     assert price_at(s, drop_at) != price_at(s, t)
@@ -389,11 +388,11 @@ def test_next_drop_is_the_next_change_and_nothing_changes_before_it(s, data):
 
 @property_test
 @given(s=valid_settings(), data=st.data())
-def test_without_a_next_drop_the_price_holds_until_the_end(s, data):
-    t = instants(data.draw, s)
-    if next_drop_at(s, t) is not None or t >= s.end_time:
-        return
+def test_after_the_last_step_there_is_no_next_drop_and_the_price_holds_until_the_end(s, data):
+    last_step = schedule(s)[-1].at
+    t = last_step + data.draw(st.integers(0, (s.end_time - last_step) // MICROSECOND - 1)) * MICROSECOND
 
+    assert next_drop_at(s, t) is None
     assert price_at(s, s.end_time - MICROSECOND) == price_at(s, t)
 
 

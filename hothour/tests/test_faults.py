@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 import pytest
@@ -76,10 +76,17 @@ def _wait_until(check: Callable[[], object], timeout: float, what: str, every: f
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def _missing(what: str) -> NoReturn:
+    """Skipped on a developer's machine without it; in CI (CI=true) a missing tool fails the run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what}: the fault tests cannot run, and CI must run them")
+    pytest.skip(what)
+
+
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        pytest.skip(f"{name} is not installed")
+        _missing(f"{name} is not installed")
     return found
 
 
@@ -157,7 +164,7 @@ class PrivateRedis:
 def _postgres_bin() -> Path:
     versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
     if not versions:
-        pytest.skip("no PostgreSQL server binaries under /usr/lib/postgresql")
+        _missing("no PostgreSQL server binaries under /usr/lib/postgresql")
     return versions[-1].parent
 
 
@@ -176,7 +183,7 @@ class PrivatePostgres:
             try:
                 account = pwd.getpwnam("postgres")
             except KeyError:
-                pytest.skip("running as root and there is no `postgres` OS user for initdb")
+                _missing("running as root and there is no `postgres` OS user for initdb")
             self.as_user = [_tool("runuser"), "-u", "postgres", "--"]
             owner = (account.pw_uid, account.pw_gid)
         self.port = _free_port()
@@ -274,6 +281,34 @@ def _health_status(url: str) -> str:
         return str(json.load(error).get("status", error.code))
     except OSError:
         return "no answer"
+
+
+@dataclass(frozen=True)
+class Answer503:
+    status: int | None
+    retry_after: str | None
+    body: str
+
+
+def _answer(url: str, headers: dict[str, str]) -> Answer503:
+    """Status, Retry-After and body of a GET, whatever the status; status None without an answer."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
+            return Answer503(response.status, response.headers.get("Retry-After"), response.read().decode())
+    except urllib.error.HTTPError as error:
+        return Answer503(error.code, error.headers.get("Retry-After"), error.read().decode())
+    except OSError:
+        return Answer503(None, None, "")
+
+
+# While the database is down, every kind of page must say so quickly: DRF's handler (the API),
+# the middleware (the admin of a signed-in manager, whose session is read from the database)
+# and the health check.
+DATABASE_DOWN_PROBES = {
+    "api": ("/api/v1/studios/", {}),
+    "admin": ("/admin/", {"Cookie": "sessionid=a-signed-in-managers-session"}),
+    "health": ("/api/v1/health/", {}),
+}
 
 
 def _print_table(title: str, rows: list[tuple[str, object]]) -> None:
@@ -702,8 +737,13 @@ def test_grabs_survive_a_postgresql_restart_without_losing_or_doubling_a_reserva
             )
             # and a client whose grab got no definite answer retries it with the same Idempotency-Key
             retries = retry_unanswered(base_url, grabs, stream)
-            # and PostgreSQL restarts again while nobody grabs; then grabs arrive once it is up
+            # and PostgreSQL restarts again while nobody grabs (the API, the admin and health are
+            # asked meanwhile); then grabs arrive once it is up
             postgres.stop("fast")
+            down_answers = {
+                name: _answer(base_url + path, headers)
+                for name, (path, headers) in DATABASE_DOWN_PROBES.items()
+            }
             postgres.start()
             with ThreadPoolExecutor(max_workers=8) as pool:
                 quiet = list(
@@ -739,6 +779,13 @@ def test_grabs_survive_a_postgresql_restart_without_losing_or_doubling_a_reserva
             ("auctions in an impossible state", len(final.impossible)),
         ],
     )
+    # the database being down is answered as such, on the API, the admin and health alike
+    assert {name: answer.status for name, answer in down_answers.items()} == dict.fromkeys(
+        DATABASE_DOWN_PROBES, 503
+    ), down_answers
+    assert json.loads(down_answers["api"].body)["code"] == "service_unavailable"
+    assert json.loads(down_answers["health"].body)["status"] == "unavailable"
+    assert down_answers["api"].retry_after == down_answers["admin"].retry_after == "5"
     assert [a for a in answers if a.status is None] == [], "a request got no answer (or hung)"
     allowed = {"201", "409 auction_sold", "409 auction_not_active", "503 service_unavailable"}
     assert {a.label for a in answers} <= allowed, _by_label(answers)

@@ -42,3 +42,11 @@ def grab(user: User | None, auction: Auction, **options: Any) -> Reservation:
     )
     assert created
     return reservation
+
+
+def strike(user: User, *, days_ago: float, **fields) -> Reservation:
+    """A no-show marked `days_ago`, of a class an hour before that."""
+    marked = timezone.now() - timedelta(days=days_ago)
+    return ReservationFactory.create(
+        user=user, no_show=True, no_show_at=marked, auction__now=marked - timedelta(hours=4), **fields
+    )
