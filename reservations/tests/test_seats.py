@@ -143,6 +143,25 @@ def test_already_booked_answers_before_auction_sold(customer, customer_client):
     assert_refused(response, 409, "already_booked")
 
 
+def test_already_booked_answers_before_rebook_not_allowed(customer, customer_client):
+    # given: rows from before the rebook rule: the customer cancelled seat 1, then took seat 2
+    auction = seated_auction(3)
+    ReservationFactory(
+        auction=auction,
+        user=customer,
+        seat_no=1,
+        status=ReservationStatus.CANCELLED,
+        cancelled_at=timezone.now(),
+        cancelled_by=CancelledBy.CUSTOMER,
+    )
+    ReservationFactory(auction=auction, user=customer, seat_no=2)
+
+    with nothing_changes():
+        response = post_grab(customer_client, {"auction_id": auction.pk})
+
+    assert_refused(response, 409, "already_booked")
+
+
 def test_a_sold_out_multi_seat_auction_answers_auction_sold(customer_client):
     # given
     auction = seated_auction(3)
