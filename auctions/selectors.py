@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .models import Auction, AuctionStatus
 
@@ -22,3 +22,9 @@ def status_q(status: str, now: datetime) -> Q:
     if status == AuctionStatus.EXPIRED:
         return Q(status=AuctionStatus.EXPIRED) | (ticking & Q(end_time__lte=now))
     return Q(status=status)
+
+
+def on_sale_q(now: datetime) -> Q:
+    """Rows with a seat left that can be bought now or once they open (the `has_seats` filter)."""
+    selling = status_q(AuctionStatus.SCHEDULED, now) | status_q(AuctionStatus.ACTIVE, now)
+    return selling & Q(seats_sold__lt=F("seats"))

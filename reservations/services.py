@@ -42,6 +42,10 @@ class AuctionSold(Conflict):
     code = "auction_sold"
 
 
+class AlreadyBooked(Conflict):
+    code = "already_booked"
+
+
 class PriceChanged(Conflict):
     code = "price_changed"
 
@@ -162,9 +166,13 @@ def _grab(
                 if replay.auction_id != auction.pk:
                     raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction."))
                 return replay, False
-        # The grab's instant is when we hold the lock: nobody can sell this spot before us now.
+        # The grab's instant is when we hold the lock: nobody can sell these seats before us now.
         now = timezone.now()
+        holders = selectors.seat_holders(auction_id=auction.pk)
+        if user.pk in holders.values():
+            raise AlreadyBooked(_("You already hold a seat of this class."))
         price = _check_auction(auction, user=user, now=now)
+        seat_no = _lowest_free_seat(holders, auction.seats)
         if standing.live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
             raise ReservationLimit(
                 _("You already hold %(limit)s reservations; use or cancel one first.")
@@ -179,17 +187,23 @@ def _grab(
             booking_code=booking_code,
             reserved_at=now,
             idempotency_key=idempotency_key,
+            seat_no=seat_no,
         )
         try:
             sql.insert(reservation)
         except IntegrityError as exc:
+            # Backstops of the lock: under it, only the booking code can collide.
             constraint = _violated_constraint(exc)
-            if constraint == "reservation_one_live_per_auction":
+            if constraint == "reservation_one_live_per_seat":
                 raise AuctionSold(_("Someone else got this spot first.")) from exc
+            if constraint == "reservation_one_live_per_customer":
+                raise AlreadyBooked(_("You already hold a seat of this class.")) from exc
             if constraint == "reservation_idempotency_key_unique":
                 raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
             raise _BookingCodeTaken from exc
-        auction_services.auction_mark_sold(auction=auction, price=price)
+        auction_services.auction_seat_taken(
+            auction=auction, seats_sold=len(holders) + 1, price=price, now=now
+        )
         events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
         notifications.notify(
             recipients=[user],
@@ -218,13 +232,30 @@ def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
     return price_at(settings_, now)
 
 
+def _lowest_free_seat(holders: dict[int, int], seats: int) -> int:
+    """The lowest seat number no live reservation holds; none left is `auction_sold`."""
+    for seat_no in range(1, seats + 1):
+        if seat_no not in holders:
+            return seat_no
+    raise AuctionSold(_("Someone else got this spot first."))
+
+
+# SQLite names no constraint, only the columns of the unique index that failed.
+_SQLITE_UNIQUE_COLUMNS = (
+    (".booking_code", None),
+    (".idempotency_key", "reservation_idempotency_key_unique"),
+    (".seat_no", "reservation_one_live_per_seat"),
+    (".user_id", "reservation_one_live_per_customer"),
+)
+
+
 def _violated_constraint(exc: IntegrityError) -> str | None:
     diag = getattr(exc.__cause__, "diag", None)
     name = getattr(diag, "constraint_name", None)
-    if name is None and "booking_code" not in str(exc):
-        # SQLite gives no constraint name; anything that is not the code is the live-sale rule.
-        return "reservation_one_live_per_auction"
-    return name
+    if name is not None:
+        return str(name)
+    message = str(exc)
+    return next((found for column, found in _SQLITE_UNIQUE_COLUMNS if column in message), None)
 
 
 def reservation_cancel_by_customer(
@@ -240,7 +271,7 @@ def reservation_cancel_by_customer(
                 % {"minutes": settings.HOTHOUR_CANCEL_CUTOFF_MINUTES}
             )
         _cancel(reservation, by=CancelledBy.CUSTOMER, now=now)
-        auction_services.auction_relist(auction=auction, now=now)
+        _free_seat(auction, now=now)
         notifications.notify(
             recipients=notifications.studio_managers(auction.studio_id),
             kind=NotificationKind.CUSTOMER_CANCELLED,
@@ -263,12 +294,12 @@ def reservations_cancel_before_erasure(*, user: User) -> None:
 
 
 def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = None) -> Reservation:
-    """The studio may cancel at any time; the spot is relisted like a customer's cancellation."""
+    """The studio may cancel at any time; the seat is freed like a customer's cancellation."""
     now = now or timezone.now()
     with transaction.atomic():
         auction, reservation = _lock_for_cancel(Reservation.objects.filter(pk=reservation_id))
         _cancel(reservation, by=CancelledBy.STUDIO, now=now)
-        auction_services.auction_relist(auction=auction, now=now)
+        _free_seat(auction, now=now)
         notifications.notify(
             recipients=[reservation.user],
             kind=NotificationKind.RESERVATION_CANCELLED_BY_STUDIO,
@@ -276,6 +307,13 @@ def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = 
         )
         emails.queue_cancellation(reservation, by_studio=True)
     return reservation
+
+
+def _free_seat(auction: Auction, *, now: datetime) -> None:
+    """A reservation of `auction` was just cancelled: its seat is for sale again (lock held)."""
+    auction_services.auction_seat_freed(
+        auction=auction, seats_sold=selectors.seats_held(auction_id=auction.pk), now=now
+    )
 
 
 def _lock_for_cancel(found: QuerySet[Reservation]) -> tuple[Auction, Reservation]:
@@ -295,8 +333,10 @@ def _lock_for_cancel(found: QuerySet[Reservation]) -> tuple[Auction, Reservation
 
 
 def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:
-    """The studio cancelled the whole auction. Caller holds the auction's row lock."""
+    """The studio cancelled the whole auction: every seat still to be honoured is cancelled and
+    its holder told. Caller holds the auction's row lock (and saves `seats_sold`)."""
     for reservation in lock_objects.reservations_lock_live_for_auction(auction.pk):
+        reservation.auction = auction
         if reservation.status == ReservationStatus.PENDING_ON_SITE:
             _cancel(reservation, by=CancelledBy.STUDIO, now=now)
             notifications.notify(
@@ -305,6 +345,7 @@ def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:
                 data=notifications.reservation_facts(reservation),
             )
             emails.queue_cancellation(reservation, by_studio=True)
+    auction.seats_sold = selectors.seats_held(auction_id=auction.pk)
 
 
 def _check_cancellable(reservation: Reservation) -> None:
