@@ -7,6 +7,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import CustomerFactory, ManagerFactory, StudioFactory
 
+# Real processes (daphne, Celery) and Debian's chromium for the end-to-end and browser tests.
+pytest_plugins = ["hothour.tests.live_stack"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache():

@@ -6,18 +6,19 @@ only their own studio; they can grant nothing.
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .admin_scoping import manager_studio_id
+from .admin_scoping import GuardedLookupsAdmin, manager_studio_id
 from .models import Studio, User
 
 
@@ -49,8 +50,30 @@ class UserCreateForm(UserCreationForm):
         fields = ("email", "full_name")
 
 
+class UserEditForm(UserChangeForm):
+    """A customer's gender decides which classes they may book: changing it takes a reason."""
+
+    gender_change_reason = forms.CharField(
+        label=_("Reason for the gender change"),
+        required=False,
+        max_length=200,
+        help_text=_("Required when the gender changes; kept in the admin log."),
+    )
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "gender" in self.changed_data and not (cleaned.get("gender_change_reason") or "").strip():
+            self.add_error("gender_change_reason", _("Say why the gender changes."))
+        return cleaned
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(GuardedLookupsAdmin, DjangoUserAdmin):
+    form = UserEditForm
     add_form = UserCreateForm
     ordering = ("email",)
     list_display = ("email", "full_name", "phone", "gender", "is_verified", "is_staff", "studio")
@@ -58,7 +81,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "full_name", "phone")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("full_name", "phone", "gender", "is_verified")}),
+        (_("Profile"), {"fields": ("full_name", "phone", "gender", "gender_change_reason", "is_verified")}),
         (_("Back office"), {"fields": ("is_active", "is_staff", "is_superuser", "studio", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -87,6 +110,11 @@ class UserAdmin(DjangoUserAdmin):
             return self.customer_fieldsets
         return super().get_fieldsets(request, obj)
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is not None and manager_studio_id(request) is not None:
+            kwargs["form"] = UserChangeForm  # read-only for a manager: no reason to ask for
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_list_display(self, request: HttpRequest) -> Any:
         if manager_studio_id(request) is not None:
             return ("email", "full_name", "phone", "gender")
@@ -108,6 +136,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
+        if change and "gender" in form.changed_data:
+            reason = form.cleaned_data["gender_change_reason"].strip()
+            self.log_change(
+                request,
+                obj,
+                f"Gender changed from {form.initial.get('gender') or '-'} to {obj.gender or '-'}: {reason}",
+            )
         if obj.is_staff and obj.studio_id is not None:
             # Linking a staff user to a studio makes them its manager, with the managers' permissions.
             services.manager_join_group(user=obj)
@@ -129,7 +164,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Studio)
-class StudioAdmin(admin.ModelAdmin):
+class StudioAdmin(GuardedLookupsAdmin):
     list_display = ("name", "address", "timezone")
     # A link typed without a scheme is https (Django 6's default; silences its deprecation warning).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,44 @@ def manager_studio_id(request: HttpRequest) -> int | None:
     return user.studio_id or -1
 
 
-class StudioScopedAdmin(admin.ModelAdmin):
+# Fields whose value is a secret: no changelist lookup may touch them, whoever asks (a filter that
+# answers "some rows" or "none" reads a secret one character at a time).
+SECRET_FIELDS = frozenset({"password", "calendar_token"})
+# What the admin's own list filters and date hierarchy put after a field's path in the URL.
+FILTER_LOOKUPS = frozenset(
+    {"exact", "iexact", "in", "isnull", "gt", "gte", "lt", "lte", "year", "month", "day", "id__exact"}
+)
+
+
+class GuardedLookupsAdmin(admin.ModelAdmin):
+    """Changelist lookups typed into the URL: none on a secret, and for a manager only the page's.
+
+    Django allows any lookup on a model's own fields (`?calendar_token__regex=^A`); a manager gets
+    exactly the filters the page offers (`list_filter`, `date_hierarchy`; searching is `?q=`).
+    """
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        if SECRET_FIELDS.intersection(lookup.split(LOOKUP_SEP)):
+            return False
+        if manager_studio_id(request) is not None and not self._offered_filter(lookup, request):
+            return False
+        return bool(super().lookup_allowed(lookup, value, request))
+
+    def _offered_filter(self, lookup: str, request: HttpRequest) -> bool:
+        paths = [self.date_hierarchy] if self.date_hierarchy else []
+        for item in self.get_list_filter(request):
+            if isinstance(item, str):
+                paths.append(item)
+            elif isinstance(item, list | tuple) and isinstance(item[0], str):
+                paths.append(item[0])
+        return any(
+            lookup == path
+            or (lookup.startswith(path + LOOKUP_SEP) and lookup[len(path) + 2 :] in FILTER_LOOKUPS)
+            for path in paths
+        )
+
+
+class StudioScopedAdmin(GuardedLookupsAdmin):
     """For models reachable from a studio through `studio_path` (e.g. "studio", "auction__studio")."""
 
     studio_path = "studio"

@@ -14,7 +14,8 @@ def _queue_link_email(*, user: User, template: str, path: str, token: str) -> No
     queue_email(
         template=template,
         to=user.email,
-        context={"name": user.full_name, "link": link},
+        # A name is whatever the registrant typed: never mailed to an address nobody has proven.
+        context={"name": user.full_name if user.is_verified else "", "link": link},
         language=user.language,
     )
 

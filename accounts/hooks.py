@@ -17,3 +17,6 @@ class Standing(TypedDict):
 standing_of: Hook[Standing] = Hook("accounts.standing_of")
 # user=User: an account is about to be erased (inside the deletion's transaction).
 account_erasing: Hook[None] = Hook("accounts.account_erasing")
+# user=User: the user's sessions were revoked (logout, password change or reset, deletion);
+# called inside the transaction, so what it sends should go after commit.
+sessions_revoked: Hook[None] = Hook("accounts.sessions_revoked")

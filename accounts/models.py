@@ -96,6 +96,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="tr")
     # No-shows before this instant no longer count (a superuser lifted the suspension).
     strikes_forgiven_at = models.DateTimeField(_("no-show strikes forgiven at"), null=True, blank=True)
+    # A suspension carried over from a deleted account with the same email or phone (SuspendedIdentity).
+    inherited_suspension_until = models.DateTimeField(
+        _("booking suspended (carried over) until"), null=True, blank=True, editable=False
+    )
     # The secret in the private calendar feed URL; rotating it revokes the old URL.
     calendar_token = models.CharField(
         _("calendar feed token"), max_length=43, default=new_calendar_token, unique=True, editable=False
@@ -137,3 +141,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_studio_manager(self) -> bool:
         return self.is_staff and self.studio_id is not None
+
+
+class SuspendedIdentity(models.Model):
+    """A keyed hash of a deleted, suspended account's normalized email or phone number.
+
+    Kept until the suspension would have ended, so that deleting the account and registering
+    again does not reset the no-show strikes; neither the address nor the number can be read
+    back from it.
+    """
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    suspended_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("suspended identity")
+        verbose_name_plural = _("suspended identities")
+
+    def __str__(self) -> str:
+        return self.fingerprint[:12]

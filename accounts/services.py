@@ -8,17 +8,25 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.errors import Invalid
+from core.errors import Forbidden, Invalid
+from core.outbox import outbox_forget
 
 from . import emails, hooks, tokens
-from .models import Gender, Studio, User, new_calendar_token, normalize_email
+from .models import Gender, Studio, SuspendedIdentity, User, new_calendar_token, normalize_email
 from .phones import normalize_phone
+from .revocation import revoke_access_tokens
 from .roles import ensure_managers_group
+
+
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
 
 
 class FieldErrors:
@@ -96,6 +104,7 @@ def user_register(*, email: str, password: str, full_name: str, phone: str, gend
     )
     _check_password(password, user, errors)
     errors.raise_if_any()
+    user.inherited_suspension_until = suspension_carried_over(email=email, phone=normalized_phone)
 
     user.set_password(password)
     try:
@@ -126,8 +135,9 @@ def verification_resend(*, email: str) -> None:
 def user_verify_email(*, token: str) -> User:
     user = tokens.read_verification_token(token)
     if not user.is_verified:
-        User.objects.filter(pk=user.pk).update(is_verified=True)
-        user.is_verified = True
+        # A feed token made before the address was proven may be known to whoever registered it.
+        user.is_verified, user.calendar_token = True, new_calendar_token()
+        User.objects.filter(pk=user.pk).update(is_verified=True, calendar_token=user.calendar_token)
     return user
 
 
@@ -146,7 +156,9 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
     errors.raise_if_any()
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        # Whoever had the account may have copied its private calendar feed URL too.
+        user.calendar_token = new_calendar_token()
+        user.save(update_fields=["password", "calendar_token"])
         user_sessions_revoke(user=user)
     return user
 
@@ -160,7 +172,8 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Refr
     errors.raise_if_any()
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.calendar_token = new_calendar_token()
+        user.save(update_fields=["password", "calendar_token"])
         user_sessions_revoke(user=user)
         return RefreshToken.for_user(user)
 
@@ -170,6 +183,9 @@ def user_sessions_revoke(*, user: User) -> int:
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     revoked = [BlacklistedToken(token=token) for token in outstanding]
     BlacklistedToken.objects.bulk_create(revoked, ignore_conflicts=True)
+    # The callers change the password or erase the account, which refuses its access tokens (they
+    # carry a digest of the password hash); open sockets are closed by the app that holds them.
+    hooks.sessions_revoked.call(user=user)
     return len(revoked)
 
 
@@ -177,6 +193,8 @@ def session_logout(*, user: User, refresh: RefreshToken) -> None:
     if str(refresh.payload.get("user_id")) != str(user.pk):
         raise Invalid({"refresh": [_("This token does not belong to you.")]})
     refresh.blacklist()
+    revoke_access_tokens(user_id=user.pk)
+    hooks.sessions_revoked.call(user=user)
 
 
 def user_update_profile(
@@ -184,7 +202,6 @@ def user_update_profile(
     user: User,
     full_name: str | None = None,
     phone: str | None = None,
-    gender: str | None = None,
     language: str | None = None,
 ) -> User:
     errors = FieldErrors()
@@ -200,9 +217,10 @@ def user_update_profile(
     if phone is not None:
         user.phone = _clean_phone(phone, errors, exclude_pk=user.pk)
         changed.append("phone")
-    if gender is not None:
-        user.gender = _clean_gender(gender, errors)
-        changed.append("gender")
+        carried = suspension_carried_over(email=user.email, phone=user.phone)
+        if carried is not None:
+            user.inherited_suspension_until = max(carried, user.inherited_suspension_until or carried)
+            changed.append("inherited_suspension_until")
     errors.raise_if_any()
     if changed:
         try:
@@ -261,6 +279,8 @@ def manager_join_group(*, user: User) -> None:
 
 def user_calendar_token_rotate(*, user: User) -> str:
     """A new secret for the private calendar feed; the old feed URL stops working at once."""
+    if not user.is_verified:
+        raise EmailNotVerified(_("Confirm your email address to get a calendar feed."))
     user.calendar_token = new_calendar_token()
     user.save(update_fields=["calendar_token"])
     return user.calendar_token
@@ -275,9 +295,12 @@ def user_delete_account(*, user: User, password: str) -> None:
     if not user.check_password(password):
         raise Invalid({"password": [_("Your current password is not correct.")]})
     with transaction.atomic():
+        _keep_suspension(user=user, now=timezone.now())
         hooks.account_erasing.call(user=user)
         user_sessions_revoke(user=user)
         user.notifications.all().delete()
+        # What was still waiting to be sent (links, names, booking codes) goes with the person.
+        outbox_forget(to=user.email)
         user.email = f"deleted-{user.pk}@deleted.invalid"
         user.full_name = _("Deleted customer")
         user.phone = None
@@ -292,4 +315,49 @@ def user_delete_account(*, user: User, password: str) -> None:
 def user_forgive_strikes(*, user: User, now: datetime | None = None) -> None:
     """A superuser lifts a suspension: no-shows before now stop counting as strikes."""
     user.strikes_forgiven_at = now or timezone.now()
-    user.save(update_fields=["strikes_forgiven_at"])
+    user.inherited_suspension_until = None
+    user.save(update_fields=["strikes_forgiven_at", "inherited_suspension_until"])
+
+
+IDENTITY_SALT = "accounts.suspended-identity"
+
+
+def _identity_fingerprints(*, email: str, phone: str | None) -> list[str]:
+    """Keyed hashes (SECRET_KEY) of the normalized email ("+tags" dropped) and phone number."""
+    local, _at, domain = normalize_email(email).partition("@")
+    values = [f"email:{local.split('+', 1)[0]}@{domain}"]
+    if phone:
+        values.append(f"phone:{phone}")
+    return [salted_hmac(IDENTITY_SALT, value, algorithm="sha256").hexdigest() for value in values]
+
+
+def suspension_carried_over(*, email: str, phone: str | None, now: datetime | None = None) -> datetime | None:
+    """Until when a deleted, suspended account with this email or phone would still be suspended."""
+    fingerprints = _identity_fingerprints(email=email, phone=phone)
+    found = SuspendedIdentity.objects.filter(
+        fingerprint__in=fingerprints, suspended_until__gt=now or timezone.now()
+    )
+    until: datetime | None = found.aggregate(until=Max("suspended_until"))["until"]
+    return until
+
+
+def _keep_suspension(*, user: User, now: datetime) -> None:
+    """Before `user` is erased: if suspended, remember their email and phone until it ends."""
+    ends = [answer["until"] for answer in hooks.standing_of.call(user=user, now=now)]
+    ends.append(user.inherited_suspension_until)
+    until = max((end for end in ends if end is not None and end > now), default=None)
+    if until is None:
+        return
+    for fingerprint in _identity_fingerprints(email=user.email, phone=user.phone):
+        kept, created = SuspendedIdentity.objects.get_or_create(
+            fingerprint=fingerprint, defaults={"suspended_until": until}
+        )
+        if not created and kept.suspended_until < until:
+            kept.suspended_until = until
+            kept.save(update_fields=["suspended_until"])
+
+
+def suspended_identities_purge(*, now: datetime | None = None) -> int:
+    """Forget the fingerprints whose suspension has ended."""
+    deleted, _by_model = SuspendedIdentity.objects.filter(suspended_until__lte=now or timezone.now()).delete()
+    return deleted

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from .models import User
+from .revocation import access_token_revoked
 
 TOKEN_SUBPROTOCOL = "hothour.jwt"  # noqa: S105 - a protocol name, not a secret
 
@@ -42,5 +43,7 @@ def user_for_token(raw: str | None) -> tuple[User, datetime] | None:
         return None
     user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM) or 0, is_active=True).first()
     if user is None or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+        return None
+    if access_token_revoked(user_id=user.pk, issued_at=token.get("iat")):
         return None
     return user, datetime.fromtimestamp(int(token["exp"]), tz=UTC)

@@ -11,6 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 CENT = Decimal("0.01")
+# The most points a schedule is given as (DESIGN section 4): validation keeps new auctions within
+# it, and an older auction beyond it is answered with its first points.
+MAX_SCHEDULE_POINTS = 500
 
 
 def _money(amount: Decimal) -> Decimal:
@@ -135,9 +138,10 @@ def quote(s: PriceSettings, t: datetime) -> Quote:
     )
 
 
-def schedule(s: PriceSettings) -> list[Step]:
-    """The whole curve: the opening price, then every change until the floor or end_time."""
+def schedule(s: PriceSettings, limit: int | None = None) -> list[Step]:
+    """The curve: the opening price, then every change until the floor or end_time (the first
+    `limit` points only, if given: what is shown is bounded by MAX_SCHEDULE_POINTS)."""
     steps = [Step(s.start_time, price_at(s, s.start_time))]
-    while (drop_at := next_drop_at(s, steps[-1].at)) is not None:
+    while (limit is None or len(steps) < limit) and (drop_at := next_drop_at(s, steps[-1].at)) is not None:
         steps.append(Step(drop_at, price_at(s, drop_at)))
     return steps

@@ -3,19 +3,34 @@
 Services turn the messages into `Invalid`; the model's `clean()` into form errors in the admin.
 """
 
+import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .models import MAX_SEATS
+from .pricing import MAX_SCHEDULE_POINTS
+
+# Last-minute spots: a month is already generous, and it bounds what a schedule can hold.
+MAX_WINDOW = timedelta(days=30)
 
 
-def settings_errors(auction: Any, *, now: datetime, publishing: bool) -> dict[str, list[str]]:
-    """Messages per field for everything wrong with `auction`'s settings (empty when valid)."""
+def settings_errors(
+    auction: Any, *, now: datetime, publishing: bool, seats_before: int | None = None
+) -> dict[str, list[str]]:
+    """Messages per field for everything wrong with `auction`'s settings (empty when valid).
+
+    `seats_before`: the seats of a published auction before this change (they only go up).
+    """
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
+
+    _check_seats(auction, seats_before, add)
 
     start, floor = auction.start_price, auction.floor_price
     if not (auction.title or "").strip():
@@ -36,6 +51,8 @@ def settings_errors(auction: Any, *, now: datetime, publishing: bool) -> dict[st
     if start_time is not None and end_time is not None:
         if start_time >= end_time:
             add("end_time", _("The auction must close after it opens."))
+        elif end_time - start_time > MAX_WINDOW:
+            add("end_time", _("An auction can run for %(days)s days at most.") % {"days": MAX_WINDOW.days})
         else:
             duration = end_time - start_time
     if publishing and end_time is not None and end_time <= now:
@@ -63,7 +80,31 @@ def settings_errors(auction: Any, *, now: datetime, publishing: bool) -> dict[st
             add("turbo_trigger_mins", _("Turbo must start at least one minute before the close."))
         elif duration is not None and timedelta(minutes=trigger) >= duration:
             add("turbo_trigger_mins", _("Turbo must start after the auction opens."))
+    if not errors and duration is not None:
+        _check_steps(auction, duration, add)
     return errors
+
+
+def _check_steps(auction: Any, duration: timedelta, add: Any) -> None:
+    """At most MAX_SCHEDULE_POINTS points in the schedule: the opening price and each change.
+
+    Each step drops the price by a cent at least, so it stops changing at the floor; turbo is
+    counted from the opening, as a manager may start it then.
+    """
+    spread = auction.start_price - auction.floor_price
+    normal = min(
+        duration // timedelta(minutes=auction.drop_interval_mins), math.ceil(spread / auction.drop_amount)
+    )
+    message = _("That is %(count)s price steps; at most %(limit)s: drop more at a time, or less often.")
+    if 1 + normal > MAX_SCHEDULE_POINTS:
+        add("drop_interval_mins", message % {"count": normal, "limit": MAX_SCHEDULE_POINTS - 1})
+        return
+    if auction.turbo_enabled:
+        smallest = min(auction.drop_amount, auction.turbo_drop_amount)
+        turbo = duration // timedelta(minutes=auction.turbo_interval_mins)
+        steps = min(normal + turbo, math.ceil(spread / smallest))
+        if 1 + steps > MAX_SCHEDULE_POINTS:
+            add("turbo_interval_mins", message % {"count": steps, "limit": MAX_SCHEDULE_POINTS - 1})
 
 
 def _check_amount(amount: Decimal | None, spread: Decimal | None, field: str, add: Any) -> None:
@@ -71,3 +112,27 @@ def _check_amount(amount: Decimal | None, spread: Decimal | None, field: str, ad
         add(field, _("The drop amount must be more than zero."))
     elif spread is not None and spread > 0 and amount > spread:
         add(field, _("The drop amount cannot exceed the start price minus the floor price."))
+
+
+def _check_seats(auction: Any, seats_before: int | None, add: Any) -> None:
+    seats = auction.seats
+    if isinstance(seats, bool) or not isinstance(seats, int):
+        add("seats", _("The number of seats must be a whole number."))
+    elif not 1 <= seats <= MAX_SEATS:
+        add("seats", _("A class has from 1 to %(max)s seats.") % {"max": MAX_SEATS})
+    elif seats < (auction.seats_sold or 0):
+        sold = auction.seats_sold
+        add(
+            "seats",
+            ngettext(
+                "%(sold)s seat is already sold; there cannot be fewer seats.",
+                "%(sold)s seats are already sold; there cannot be fewer seats.",
+                sold,
+            )
+            % {"sold": sold},
+        )
+    elif seats_before is not None and seats < seats_before:
+        add(
+            "seats",
+            _("Once published, seats can only be added (it has %(seats)s).") % {"seats": seats_before},
+        )

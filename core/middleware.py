@@ -59,7 +59,10 @@ class DatabaseUnavailableMiddleware:
 
 
 class ContentSecurityPolicyMiddleware:
-    """A strict CSP on HTML pages (the admin and the API docs): scripts only from this site."""
+    """A strict CSP on HTML pages (the admin and the API docs): scripts only from this site.
+
+    A view that sets its own policy keeps it: the customer app (core.spa) needs no inline styles
+    but does open WebSockets to this host."""
 
     POLICY = "; ".join(
         [

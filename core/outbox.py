@@ -86,8 +86,7 @@ def deliver(email_id: int) -> bool:
     email = _claim(OutboundEmail.objects.filter(pk=email_id))
     if email is None:
         return False
-    _send_claimed(email)
-    return True
+    return _send_claimed(email)
 
 
 def _claim(candidates: QuerySet[OutboundEmail], limit: int = 1) -> OutboundEmail | None:
@@ -113,10 +112,21 @@ def claim_batch(candidates: QuerySet[OutboundEmail], *, limit: int) -> list[Outb
     return emails
 
 
-def _send_claimed(email: OutboundEmail) -> None:
-    """Outside any transaction: build, send, record. Raises what the mail server raised."""
+def _send_claimed(email: OutboundEmail) -> bool:
+    """Outside any transaction: build, send, record; True when it went out. Raises what the mail
+    server raised."""
     try:
-        _message(email).send()
+        message = _message(email)
+    except Exception as exc:
+        # Not the mail server's fault and no retry will mend it (a template a deploy renamed,
+        # say): recorded as given up, so it neither loops nor holds up the emails after it.
+        logger.exception("outbox email cannot be built; giving up on it", extra={"email_id": email.pk})
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            attempts=MAX_ATTEMPTS, last_error=f"{exc.__class__.__name__}: {exc}"[:300], claimed_until=None
+        )
+        return False
+    try:
+        message.send()
     except RETRYABLE as exc:
         # Recorded before the caller retries or gives up; the claim is released for the retry.
         OutboundEmail.objects.filter(pk=email.pk).update(
@@ -126,8 +136,10 @@ def _send_claimed(email: OutboundEmail) -> None:
     except BaseException:
         OutboundEmail.objects.filter(pk=email.pk).update(claimed_until=None)
         raise
-    OutboundEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), claimed_until=None)
+    # Links with tokens, names, booking codes: needed to send, not to remember.
+    OutboundEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), claimed_until=None, context={})
     logger.info("email sent", extra={"email_id": email.pk, "template": email.template})
+    return True
 
 
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:
@@ -175,8 +187,7 @@ def flush_outbox(batch_size: int = FLUSH_BATCH, max_batches: int = FLUSH_MAX_BAT
             emails = claim_batch(stale, limit=batch_size)
             for email in emails:
                 try:
-                    _send_claimed(email)
-                    sent += 1
+                    sent += _send_claimed(email)
                 except RETRYABLE:
                     logger.warning("outbox email still failing", extra={"email_id": email.pk})
             if len(emails) < batch_size:
@@ -199,3 +210,17 @@ def backlog_metric() -> GaugeMetricFamily:
 def health_report() -> dict[str, Any]:
     """The outbox's part of `GET health/`: emails still to send."""
     return {"outbox": {"backlog": backlog()}}
+
+
+@shared_task(ignore_result=True)
+def purge_outbox() -> int:
+    """Forget emails older than HOTHOUR_OUTBOX_RETENTION_DAYS: sent ones, and ones given up on."""
+    cutoff = timezone.now() - timedelta(days=settings.HOTHOUR_OUTBOX_RETENTION_DAYS)
+    deleted, _by_model = OutboundEmail.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def outbox_forget(*, to: str) -> int:
+    """Delete every email addressed to `to` (its account is being erased), sent or not."""
+    deleted, _by_model = OutboundEmail.objects.filter(to__iexact=to).delete()
+    return deleted

@@ -7,7 +7,9 @@ from typing import Any
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hothour.settings.base")
+# Production unless told otherwise: a server started without it must not run the development
+# settings (console email, demo secret key). The run and test commands set their own.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hothour.settings.production")
 
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()

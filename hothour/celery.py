@@ -4,7 +4,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hothour.settings.base")
+# Production unless told otherwise, like the WSGI and ASGI entry points (every process that
+# imports `hothour` runs this first).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hothour.settings.production")
 
 app = Celery("hothour")
 app.config_from_object("django.conf:settings", namespace="CELERY")

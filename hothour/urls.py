@@ -1,10 +1,11 @@
-"""Root URLs: the versioned API, its schema and docs, and the back office."""
+"""Root URLs: the versioned API, its schema and docs, the back office, and the customer app."""
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core import spa
 from core.api.health import HealthView
 from core.api.metrics import metrics_view
 
@@ -30,4 +31,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Prometheus (DESIGN section 8): outside the API, not versioned, not in its schema.
     path("metrics", metrics_view, name="metrics"),
+    # Everything else is the customer app's (its router answers unknown paths itself).
+    re_path(r"^(?!(?:api|ws|admin|static|metrics)(?:/|$))", spa.index, name="spa"),
 ]

@@ -7,6 +7,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hothour.settings.base")
+# Production unless told otherwise: a server started without it must not run the development
+# settings (console email, demo secret key). The run and test commands set their own.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hothour.settings.production")
 
 application = get_wsgi_application()

@@ -19,5 +19,6 @@ class ReservationsConfig(AppConfig):
         auction_hooks.auctions_expired.connect(notifications.notify_expired_unsold)
         account_hooks.account_erasing.connect(services.reservations_cancel_before_erasure)
         account_hooks.standing_of.connect(selectors.standing_of)
+        account_hooks.sessions_revoked.connect(services.sessions_close)
         outbox.attachments_for.connect(calendar.email_attachments)
         health.reports.connect(selectors.no_show_health_report)

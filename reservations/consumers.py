@@ -12,7 +12,7 @@ from auctions import events
 from core.realtime.consumers import CLOSE_UNAUTHORIZED, HotHourConsumer
 
 from . import selectors
-from .services import reservation_private_data
+from .services import SESSION_REVOKED_FRAME, reservation_private_data
 
 
 @database_sync_to_async
@@ -38,6 +38,13 @@ class MeConsumer(HotHourConsumer):
             max(0.0, (expires_at - timezone.now()).total_seconds()),
             lambda: asyncio.ensure_future(self.close(code=CLOSE_UNAUTHORIZED)),
         )
+
+    async def deliver(self, text: str) -> None:
+        if text.startswith(SESSION_REVOKED_FRAME):
+            # Logout, a password change or reset, or deletion: the token that opened this is dead.
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        await super().deliver(text)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "expiry"):

@@ -65,6 +65,23 @@ def customer_standing(*, user: User, now: datetime) -> Standing:
     return Standing(strikes=strikes, live=live_count)
 
 
+def seat_holders(*, auction_id: int) -> dict[int, int]:
+    """Seat number → customer id of every reservation holding a seat of the auction (any that is
+    not cancelled). The grab reads it under the auction's row lock (one plain statement)."""
+    table = sql.quote(Reservation._meta.db_table)
+    statement = f"SELECT seat_no, user_id FROM {table} WHERE auction_id = %s AND status <> %s"  # noqa: S608 - names from the model
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [auction_id, ReservationStatus.CANCELLED])
+        return dict(cursor.fetchall())
+
+
+def seats_held(*, auction_id: int) -> int:
+    """How many seats of the auction live reservations hold (read under its row lock)."""
+    return (
+        Reservation.objects.filter(auction_id=auction_id).exclude(status=ReservationStatus.CANCELLED).count()
+    )
+
+
 def suspended_until(*, user: User, now: datetime) -> datetime | None:
     """When a suspended customer may book again (their oldest counting strike ages out), else None."""
     limit = settings.HOTHOUR_NO_SHOW_LIMIT
@@ -92,8 +109,10 @@ def calendar_feed(*, user: User, now: datetime) -> list[Reservation]:
 
 def standing_of(*, user: User, now: datetime) -> account_hooks.Standing:
     """What `auth/me/` shows of a customer's record (answers accounts' `standing_of` hook)."""
+    ends = [suspended_until(user=user, now=now), user.inherited_suspension_until]
     return account_hooks.Standing(
-        strikes=customer_standing(user=user, now=now).strikes, until=suspended_until(user=user, now=now)
+        strikes=customer_standing(user=user, now=now).strikes,
+        until=max((end for end in ends if end is not None and end > now), default=None),
     )
 
 

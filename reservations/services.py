@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import EmailNotVerified
 from auctions import events
 from auctions import lock_objects as auction_locks
 from auctions import services as auction_services
@@ -43,12 +44,20 @@ class AuctionSold(Conflict):
     code = "auction_sold"
 
 
+class AlreadyBooked(Conflict):
+    code = "already_booked"
+
+
 class PriceChanged(Conflict):
     code = "price_changed"
 
 
 class ReservationLimit(Conflict):
     code = "reservation_limit"
+
+
+class RebookNotAllowed(Conflict):
+    code = "rebook_not_allowed"
 
 
 class IdempotencyKeyReused(Conflict):
@@ -61,10 +70,6 @@ class ReservationNotCancellable(Conflict):
 
 class ReservationWrongStatus(Conflict):
     code = "reservation_wrong_status"
-
-
-class EmailNotVerified(Forbidden):
-    code = "email_not_verified"
 
 
 class StaffCannotBook(Forbidden):
@@ -176,7 +181,11 @@ def _grab(
         if not lock_objects.user_lock(user.pk):
             raise NotFound
         standing = selectors.customer_standing(user=user, now=timezone.now())
-        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT:
+        carried_over = user.inherited_suspension_until
+        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT or (
+            # Suspended as a deleted account with the same email or phone (accounts.SuspendedIdentity).
+            carried_over is not None and carried_over > timezone.now()
+        ):
             raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
         auction = auction_locks.auction_lock(auction_id)
         if auction is None or auction.status == AuctionStatus.DRAFT:
@@ -187,9 +196,13 @@ def _grab(
                 if replay.auction_id != auction.pk:
                     raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction."))
                 return replay, False
-        # The grab's instant is when we hold the lock: nobody can sell this spot before us now.
+        # The grab's instant is when we hold the lock: nobody can sell these seats before us now.
         now = timezone.now()
+        holders = selectors.seat_holders(auction_id=auction.pk)
+        if user.pk in holders.values():
+            raise AlreadyBooked(_("You already hold a seat of this class."))
         price = _check_auction(auction, user=user, now=now)
+        seat_no = _lowest_free_seat(holders, auction.seats)
         if standing.live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
             raise ReservationLimit(
                 _("You already hold %(limit)s reservations; use or cancel one first.")
@@ -204,17 +217,23 @@ def _grab(
             booking_code=booking_code,
             reserved_at=now,
             idempotency_key=idempotency_key,
+            seat_no=seat_no,
         )
         try:
             sql.insert(reservation)
         except IntegrityError as exc:
+            # Backstops of the lock: under it, only the booking code can collide.
             constraint = _violated_constraint(exc)
-            if constraint == "reservation_one_live_per_auction":
+            if constraint == "reservation_one_live_per_seat":
                 raise AuctionSold(_("Someone else got this spot first.")) from exc
+            if constraint == "reservation_one_live_per_customer":
+                raise AlreadyBooked(_("You already hold a seat of this class.")) from exc
             if constraint == "reservation_idempotency_key_unique":
                 raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
             raise _BookingCodeTaken from exc
-        auction_services.auction_mark_sold(auction=auction, price=price)
+        auction_services.auction_seat_taken(
+            auction=auction, seats_sold=len(holders) + 1, price=price, now=now
+        )
         events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
         notifications.notify(
             recipients=[user],
@@ -226,6 +245,13 @@ def _grab(
 
 
 def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
+    # Before "sold": holding the spot (sold to everyone else), cancelling and re-buying it cheaper
+    # is refused whatever the spot's state. A cancellation by the studio does not count.
+    cancelled_before = Reservation.objects.filter(
+        auction=auction, user=user, status=ReservationStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
+    )
+    if cancelled_before.exists():
+        raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
     if auction.status == AuctionStatus.SOLD:
         raise AuctionSold(_("Someone else got this spot first."))
     settings_ = PriceSettings.of(auction)
@@ -236,13 +262,30 @@ def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
     return price_at(settings_, now)
 
 
+def _lowest_free_seat(holders: dict[int, int], seats: int) -> int:
+    """The lowest seat number no live reservation holds; none left is `auction_sold`."""
+    for seat_no in range(1, seats + 1):
+        if seat_no not in holders:
+            return seat_no
+    raise AuctionSold(_("Someone else got this spot first."))
+
+
+# SQLite names no constraint, only the columns of the unique index that failed.
+_SQLITE_UNIQUE_COLUMNS = (
+    (".booking_code", None),
+    (".idempotency_key", "reservation_idempotency_key_unique"),
+    (".seat_no", "reservation_one_live_per_seat"),
+    (".user_id", "reservation_one_live_per_customer"),
+)
+
+
 def _violated_constraint(exc: IntegrityError) -> str | None:
     diag = getattr(exc.__cause__, "diag", None)
     name = getattr(diag, "constraint_name", None)
-    if name is None and "booking_code" not in str(exc):
-        # SQLite gives no constraint name; anything that is not the code is the live-sale rule.
-        return "reservation_one_live_per_auction"
-    return name
+    if name is not None:
+        return str(name)
+    message = str(exc)
+    return next((found for column, found in _SQLITE_UNIQUE_COLUMNS if column in message), None)
 
 
 def reservation_cancel_by_customer(
@@ -258,7 +301,7 @@ def reservation_cancel_by_customer(
                 % {"minutes": settings.HOTHOUR_CANCEL_CUTOFF_MINUTES}
             )
         _cancel(reservation, by=CancelledBy.CUSTOMER, now=now)
-        auction_services.auction_relist(auction=auction, now=now)
+        _free_seat(auction, now=now)
         notifications.notify(
             recipients=notifications.studio_managers(auction.studio_id),
             kind=NotificationKind.CUSTOMER_CANCELLED,
@@ -281,12 +324,12 @@ def reservations_cancel_before_erasure(*, user: User) -> None:
 
 
 def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = None) -> Reservation:
-    """The studio may cancel at any time; the spot is relisted like a customer's cancellation."""
+    """The studio may cancel at any time; the seat is freed like a customer's cancellation."""
     now = now or timezone.now()
     with transaction.atomic():
         auction, reservation = _lock_for_cancel(Reservation.objects.filter(pk=reservation_id))
         _cancel(reservation, by=CancelledBy.STUDIO, now=now)
-        auction_services.auction_relist(auction=auction, now=now)
+        _free_seat(auction, now=now)
         notifications.notify(
             recipients=[reservation.user],
             kind=NotificationKind.RESERVATION_CANCELLED_BY_STUDIO,
@@ -294,6 +337,13 @@ def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = 
         )
         emails.queue_cancellation(reservation, by_studio=True)
     return reservation
+
+
+def _free_seat(auction: Auction, *, now: datetime) -> None:
+    """A reservation of `auction` was just cancelled: its seat is for sale again (lock held)."""
+    auction_services.auction_seat_freed(
+        auction=auction, seats_sold=selectors.seats_held(auction_id=auction.pk), now=now
+    )
 
 
 def _lock_for_cancel(found: QuerySet[Reservation]) -> tuple[Auction, Reservation]:
@@ -313,8 +363,10 @@ def _lock_for_cancel(found: QuerySet[Reservation]) -> tuple[Auction, Reservation
 
 
 def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:
-    """The studio cancelled the whole auction. Caller holds the auction's row lock."""
+    """The studio cancelled the whole auction: every seat still to be honoured is cancelled and
+    its holder told. Caller holds the auction's row lock (and saves `seats_sold`)."""
     for reservation in lock_objects.reservations_lock_live_for_auction(auction.pk):
+        reservation.auction = auction
         if reservation.status == ReservationStatus.PENDING_ON_SITE:
             _cancel(reservation, by=CancelledBy.STUDIO, now=now)
             notifications.notify(
@@ -323,6 +375,7 @@ def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:
                 data=notifications.reservation_facts(reservation),
             )
             emails.queue_cancellation(reservation, by_studio=True)
+    auction.seats_sold = selectors.seats_held(auction_id=auction.pk)
 
 
 def _check_cancellable(reservation: Reservation) -> None:
@@ -447,6 +500,16 @@ def _tell_owner(reservation: Reservation) -> None:
     events.send(
         [events.user_group(reservation.user_id)], "reservation_updated", reservation_private_data(reservation)
     )
+
+
+SESSION_REVOKED = "session_revoked"
+# How the frame begins (auctions.events serialises `{"event": ..., "data": ..., ...}`).
+SESSION_REVOKED_FRAME = f'{{"event": "{SESSION_REVOKED}"'
+
+
+def sessions_close(*, user: User) -> None:
+    """The user's sessions were revoked: their `/ws/me/` sockets close with 4401 (after commit)."""
+    events.send([events.user_group(user.pk)], SESSION_REVOKED, {})
 
 
 def reservation_private_data(reservation: Reservation) -> dict[str, object]:

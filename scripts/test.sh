@@ -38,6 +38,12 @@ fi
 . scripts/lint.sh
 echo "==> pip-audit"
 python scripts/audit.py
+echo "==> customer app: npm ci, types, unit tests, build"
+. scripts/frontend.sh
+frontend_install --always
+npm --prefix frontend run --silent typecheck
+npm --prefix frontend run --silent test
+frontend_build
 # One process: on this 2-core machine pytest-xdist made the run slower, not shorter (README,
 # "Tests"); `make fast` spreads the quick tests over the cores, where it pays on a free machine.
 echo "==> pytest (with coverage)"

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import hooks
 from accounts.models import Gender, Studio, User
+from core.api.throttles import remember_address
 
 
 class LoginSerializer(TokenObtainPairSerializer):
@@ -25,11 +26,14 @@ class LoginSerializer(TokenObtainPairSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         attrs[self.username_field] = attrs[self.username_field].strip().lower()
         try:
-            return super().validate(attrs)
+            data = super().validate(attrs)
         except exceptions.AuthenticationFailed as exc:
             raise exceptions.AuthenticationFailed(
                 self.error_messages["no_active_account"], code="invalid_credentials"
             ) from exc
+        # The owner's address: a guesser elsewhere filling the account's ceiling won't stop them here.
+        remember_address(self.context["request"], attrs[self.username_field])
+        return data
 
 
 class RefreshSerializer(TokenRefreshSerializer):
@@ -120,7 +124,10 @@ class MeSerializer(serializers.ModelSerializer):
         until = self._standing(user)["until"]
         return None if until is None else serializers.DateTimeField().to_representation(until)
 
-    def get_calendar_feed_url(self, user: User) -> str:
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_calendar_feed_url(self, user: User) -> str | None:
+        if not user.is_verified:
+            return None  # until the address is proven, the feed could be someone else's
         path = reverse("calendar-feed", kwargs={"token": user.calendar_token})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
@@ -149,7 +156,15 @@ class MeUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=150, required=False)
     language = serializers.ChoiceField(choices=["tr", "en"], required=False)
     phone = serializers.CharField(max_length=32, required=False)
-    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Set at registration, changed only by staff: a customer switching it could book a class
+        # that is not open to them and switch back.
+        if isinstance(self.initial_data, dict) and "gender" in self.initial_data:
+            raise serializers.ValidationError(
+                {"gender": [_("Your gender is set at registration; ask us to correct it.")]}
+            )
+        return attrs
 
 
 class DeleteAccountSerializer(serializers.Serializer):

@@ -146,10 +146,13 @@ class PasswordResetConfirmView(APIView):
 
 class PasswordChangeView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    # Each try checks the current password: an oracle and an Argon2 CPU sink without a limit.
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "credentials"
 
     @extend_schema(
         request=s.PasswordChangeSerializer,
-        responses={200: s.TokenPairSerializer, **error_responses(*BODY, 401)},
+        responses={200: s.TokenPairSerializer, **error_responses(*BODY, 401, 429)},
     )
     def post(self, request: Request) -> Response:
         refresh = services.password_change(
@@ -160,13 +163,19 @@ class PasswordChangeView(APIView):
 
 class MeView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    # DELETE checks the current password, PATCH tells whether a phone number is taken: both are
+    # limited like login. Reading one's profile is not.
+    throttle_scope = "credentials"
+
+    def get_throttles(self) -> list[Any]:
+        return [ScopedThrottle()] if self.request.method in ("PATCH", "DELETE") else []
 
     @extend_schema(responses={200: s.MeSerializer, **error_responses(401)})
     def get(self, request: Request) -> Response:
         return Response(s.MeSerializer(request_user(request), context={"request": request}).data)
 
     @extend_schema(
-        request=s.MeUpdateSerializer, responses={200: s.MeSerializer, **error_responses(*BODY, 401)}
+        request=s.MeUpdateSerializer, responses={200: s.MeSerializer, **error_responses(*BODY, 401, 429)}
     )
     def patch(self, request: Request) -> Response:
         user = services.user_update_profile(
@@ -174,7 +183,9 @@ class MeView(APIView):
         )
         return Response(s.MeSerializer(user, context={"request": request}).data)
 
-    @extend_schema(request=s.DeleteAccountSerializer, responses={204: None, **error_responses(*BODY, 401)})
+    @extend_schema(
+        request=s.DeleteAccountSerializer, responses={204: None, **error_responses(*BODY, 401, 429)}
+    )
     def delete(self, request: Request) -> Response:
         """Delete the account: personal data erased, reservations kept anonymised for the studio.
 
@@ -189,7 +200,13 @@ class CalendarTokenView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: s.CalendarFeedSerializer, **error_responses(401)})
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.CalendarFeedSerializer,
+            **error_responses(401, e403="Email not verified yet (`email_not_verified`)."),
+        },
+    )
     def post(self, request: Request) -> Response:
         user = request_user(request)
         services.user_calendar_token_rotate(user=user)

@@ -9,7 +9,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 
 from accounts.models import Studio, User
-from accounts.tests.admin_helpers import admin_url, logged_in, object_urls, two_studios
+from accounts.tests.admin_helpers import admin_url, log_entries, logged_in, object_urls, two_studios
 from accounts.tests.factories import DEFAULT_PASSWORD, CustomerFactory, ManagerFactory
 from auctions.tests.factories import AuctionFactory
 from reservations.tests.factories import ReservationFactory
@@ -297,3 +297,44 @@ def test_admin_login_succeeds_after_fewer_failures(client, studios):
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(studios.manager_a.pk)
+
+
+def _user_change_data(user: User, **changes: object) -> dict[str, object]:
+    """The superuser's change form of `user`, as the browser posts it, with `changes`."""
+    data: dict[str, object] = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "phone": user.phone or "",
+        "gender": user.gender,
+        "is_verified": "on" if user.is_verified else "",
+        "is_active": "on",
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def test_a_gender_change_in_the_back_office_needs_a_reason(admin_client, customer):
+    response = admin_client.post(
+        admin_url(User, "change", customer.pk), _user_change_data(customer, gender="MALE")
+    )
+
+    assert response.status_code == 200
+    assert "gender_change_reason" in response.context["adminform"].form.errors
+    customer.refresh_from_db()
+    assert customer.gender == "FEMALE"
+
+
+def test_a_gender_change_in_the_back_office_is_logged_with_its_reason(admin_client, admin_user, customer):
+    reason = "ID card checked at the desk"
+
+    response = admin_client.post(
+        admin_url(User, "change", customer.pk),
+        _user_change_data(customer, gender="MALE", gender_change_reason=reason),
+    )
+
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.gender == "MALE"
+    assert any(reason in entry.get_change_message() for entry in log_entries(admin_user, customer))

@@ -60,21 +60,18 @@ def test_me_of_a_manager_names_their_studio(api_client, manager, studio):
 
 
 @pytest.mark.django_db
-def test_patch_me_updates_and_normalizes_name_phone_and_gender(customer, customer_client):
+def test_patch_me_updates_and_normalizes_name_and_phone(customer, customer_client):
     # when
     response = customer_client.patch(
-        ME,
-        {"full_name": "  Can   Öztürk ", "phone": "0532 000 00 01", "gender": "MALE"},
-        format="json",
+        ME, {"full_name": "  Can   Öztürk ", "phone": "0532 000 00 01"}, format="json"
     )
 
     # then
     assert response.status_code == 200
     assert response.json()["full_name"] == "Can Öztürk"
     assert response.json()["phone"] == "+905320000001"
-    assert response.json()["gender"] == "MALE"
     customer.refresh_from_db()
-    assert (customer.full_name, customer.phone, customer.gender) == ("Can Öztürk", "+905320000001", "MALE")
+    assert (customer.full_name, customer.phone) == ("Can Öztürk", "+905320000001")
 
 
 @pytest.mark.django_db
@@ -83,13 +80,29 @@ def test_patch_me_with_only_one_field_leaves_the_others(customer, customer_clien
     phone_before = customer.phone
 
     # when
-    response = customer_client.patch(ME, {"gender": "MALE"}, format="json")
+    response = customer_client.patch(ME, {"full_name": "Can Öztürk"}, format="json")
 
     # then
     assert response.status_code == 200
     customer.refresh_from_db()
-    assert customer.gender == "MALE"
+    assert customer.full_name == "Can Öztürk"
     assert customer.phone == phone_before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("changes", [{"gender": "MALE"}, {"gender": "MALE", "full_name": "Can Öztürk"}])
+def test_patch_me_cannot_change_gender(customer, customer_client, changes):
+    # given a woman, who could book a women-only class, switch and switch back
+    before = User.objects.values("full_name", "gender").get(pk=customer.pk)
+
+    # when
+    response = customer_client.patch(ME, changes, format="json")
+
+    # then the whole change is refused
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "gender" in response.json()["fields"]
+    assert User.objects.values("full_name", "gender").get(pk=customer.pk) == before
 
 
 @pytest.mark.django_db

@@ -24,6 +24,7 @@ class AuctionSerializer(serializers.ModelSerializer):
     next_price = serializers.SerializerMethodField()
     next_drop_at = serializers.SerializerMethodField()
     turbo_active = serializers.SerializerMethodField()
+    seats_left = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Auction
@@ -31,6 +32,7 @@ class AuctionSerializer(serializers.ModelSerializer):
             "id",
             "studio",
             *SETTINGS_FIELDS,
+            "seats_left",
             "current_price",
             "turbo_started_at",
             "turbo_active",
@@ -82,6 +84,7 @@ class AuctionDetailSerializer(AuctionSerializer):
 
     @extend_schema_field(ScheduleStepSerializer(many=True))
     def get_schedule(self, auction: Auction) -> list[dict[str, Any]]:
-        steps = pricing.schedule(self._live(auction).settings)
+        # Bounded (DESIGN section 4): an older auction beyond it answers its first points.
+        steps = pricing.schedule(self._live(auction).settings, limit=pricing.MAX_SCHEDULE_POINTS)
         at = serializers.DateTimeField()
         return [{"at": at.to_representation(step.at), "price": str(step.price)} for step in steps]

@@ -3,100 +3,29 @@
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import websockets
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from websockets.typing import Origin
 
 from auctions import pricing
 from auctions.models import TickHeartbeat
 from auctions.tests.factories import make_auction
+from hothour.tests.live_stack import running_stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 TICK_SECONDS = 1.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _environment() -> dict[str, str]:
-    db = connection.settings_dict
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hothour.settings.base",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CHANNEL_LAYER_PREFIX": f"e2e-{os.getpid()}",
-        "HOTHOUR_TICK_SECONDS": str(TICK_SECONDS),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DB_POOL_MIN_SIZE": "1",
-        "DB_POOL_MAX_SIZE": "4",
-    }
-
-
-def _wait_until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
 def real_processes(tmp_path):
-    env = _environment()
-    port = _free_port()
-    bin_dir = Path(sys.executable).parent
-    commands = {
-        "daphne": [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "hothour.asgi:application"],
-        "worker": [
-            str(bin_dir / "celery"), "-A", "hothour", "worker", "--pool", "solo", "--loglevel", "warning",
-        ],
-        "beat": [
-            str(bin_dir / "celery"), "-A", "hothour", "beat", "--loglevel", "warning",
-            "--schedule", str(tmp_path / "beat-schedule"),
-        ],
-    }  # fmt: skip
-    processes = {
-        name: subprocess.Popen(  # noqa: S603 - our own executables
-            command, cwd=ROOT, env=env, stdout=(tmp_path / f"{name}.log").open("w"), stderr=subprocess.STDOUT
-        )
-        for name, command in commands.items()
-    }
-    try:
-        health = f"http://127.0.0.1:{port}/api/v1/health/"
-        _wait_until(lambda: urllib.request.urlopen(health, timeout=2).status == 200, 30, "daphne")
-        yield port
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for name, process in processes.items():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            sys.stderr.write(f"--- {name} log ---\n{(tmp_path / f'{name}.log').read_text()[-3000:]}\n")
+    with running_stack(tmp_path, HOTHOUR_TICK_SECONDS=str(TICK_SECONDS)) as stack:
+        yield stack.port
 
 
 async def _first_price_update(url: str, until: datetime) -> tuple[dict, datetime]:
@@ -123,7 +52,7 @@ def test_a_real_price_drop_arrives_within_one_tick_of_next_drop_at(real_processe
     drop_at = pricing.next_drop_at(price_settings, now)
     assert drop_at is not None
     # beat and the worker are really ticking before the drop is due
-    _wait_until(lambda: TickHeartbeat.objects.filter(last_tick_at__gt=now).exists(), 15, "the first tick")
+    wait_until(lambda: TickHeartbeat.objects.filter(last_tick_at__gt=now).exists(), 15, "the first tick")
     assert timezone.now() < drop_at
 
     # when a client listens as the SPA would

@@ -18,17 +18,11 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from rest_framework.throttling import BaseThrottle
 
 from core import metrics, outbox
+from core.api.client_address import client_address
 
 logger = logging.getLogger(__name__)
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """The client's address as the throttles resolve it (X-Forwarded-For read from the right,
-    NUM_PROXIES hops trusted)."""
-    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=4)

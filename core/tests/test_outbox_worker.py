@@ -121,7 +121,7 @@ def worker(mail_server, tmp_path):
 @pytest.fixture
 def through_the_broker(settings):
     """This process publishes tasks to the real broker instead of running them inline."""
-    # Read before the override: Celery's configuration may be read lazily from these very settings.
+    # Read before the Django setting changes: Celery loads its configuration from it lazily.
     eager = current_app.conf.task_always_eager
     settings.CELERY_TASK_ALWAYS_EAGER = False
     current_app.conf.task_always_eager = False

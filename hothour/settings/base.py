@@ -172,7 +172,13 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=0) or None
+# The same client address as the API throttles: without it axes saw the proxy's address, and five
+# wrong passwords from anyone locked a manager out for everybody.
+AXES_CLIENT_IP_CALLABLE = "core.api.client_address.client_address"
+# Which hops in front of us may tell the client's address (X-Forwarded-For): the proxies at these
+# addresses or networks, or else the last NUM_PROXIES hops (core.api.client_address).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -196,20 +202,29 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # The embedded default serves static files straight from the apps; production collects them.
 WHITENOISE_USE_FINDERS = True
+# The customer app's build (frontend/, `npm run build`): core.spa answers index.html for its routes;
+# WhiteNoise serves the rest (/assets/*, hashed by Vite, with the .gz the build writes beside them).
+FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
+if FRONTEND_DIST.is_dir():  # scanned once at start; the run command builds before serving
+    WHITENOISE_ROOT = FRONTEND_DIST
+# Cached for a year: Vite's hashed assets (/assets/name-hash8.ext) and hashed static files.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8}\.\w+$|^/static/.+\.[0-9a-f]{12}\.\w+$"
 
 # EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ's form).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HotHour <no-reply@hothour.local>")
-# Links in emails point at the single-page app, which posts the token back to the API.
-FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:5173")
+# Links in emails point at the customer app, which posts the token back to the API. By default
+# the app is served by this server itself (core.spa), where the run command listens.
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000")
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:5173"])
 CORS_ALLOW_CREDENTIALS = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, refusing access tokens older than the user's last logout.
+        "accounts.api.authentication.RevocableJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.BoundedJSONParser"],
@@ -222,21 +237,30 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
-    # Per user or account email; the "_ip" rates apply per client address (shared by offices and
-    # mobile carriers, hence higher).
+    # Per user or (account email, client address) pair; the "_ip" rates apply per client address
+    # (shared by offices and mobile carriers, hence higher); the "_email" rates are ceilings per
+    # account email over all addresses it has not signed in from (core.api.throttles).
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
+        "login_email": env.str("THROTTLE_LOGIN_EMAIL", default="100/hour"),
         "refresh": env.str("THROTTLE_REFRESH", default="60/min"),
         "register": env.str("THROTTLE_REGISTER", default="5/min"),
         "verification": env.str("THROTTLE_VERIFICATION", default="5/min"),
         "verification_ip": env.str("THROTTLE_VERIFICATION_IP", default="20/min"),
+        "verification_email": env.str("THROTTLE_VERIFICATION_EMAIL", default="10/hour"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/min"),
         "password_reset_ip": env.str("THROTTLE_PASSWORD_RESET_IP", default="20/min"),
+        "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL", default="10/hour"),
+        # Where the current password is checked (password change, account deletion) or a phone
+        # number is tried (profile): like login, per user and per address.
+        "credentials": env.str("THROTTLE_CREDENTIALS", default="10/min"),
+        "credentials_ip": env.str("THROTTLE_CREDENTIALS_IP", default="30/min"),
         "grab": env.str("THROTTLE_GRAB", default="30/min"),
-        "grab_ip": env.str("THROTTLE_GRAB_IP", default="120/min"),
+        # A safety net, not a limit a crowd can meet: a gym's Wi-Fi or a carrier's NAT puts
+        # hundreds of customers on one address, each held to the per-user rate above.
+        "grab_ip": env.str("THROTTLE_GRAB_IP", default="6000/min"),
     },
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 # Largest JSON body the API reads; anything bigger is refused with 413 before parsing.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
@@ -304,6 +328,11 @@ CELERY_BEAT_SCHEDULE = {
     "reservations-no-shows": {"task": "reservations.tasks.mark_no_shows", "schedule": 60.0},
     "reservations-reminders": {"task": "reservations.tasks.send_reminders", "schedule": 300.0},
     "emails-outbox": {"task": "core.outbox.flush_outbox", "schedule": 60.0},
+    "emails-outbox-purge": {"task": "core.outbox.purge_outbox", "schedule": 3600.0},
+    "accounts-suspended-identities": {
+        "task": "accounts.tasks.purge_suspended_identities",
+        "schedule": 3600.0,
+    },
 }
 
 HOTHOUR_CURRENCY = env.str("HOTHOUR_CURRENCY", default="TRY")
@@ -318,6 +347,10 @@ HOTHOUR_DEFAULT_PHONE_REGION = env.str("HOTHOUR_DEFAULT_PHONE_REGION", default="
 HOTHOUR_EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)
 # An email the mail server refused is retried after up to this many seconds, doubling each time.
 HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS = env.int("HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS", default=30)
+# Whether `seed_demo` may run: demo accounts share a published password (production: never).
+HOTHOUR_DEMO_DATA = env.bool("HOTHOUR_DEMO_DATA", default=True)
+# Sent emails (their secrets stripped once sent) and ones given up on are deleted after this.
+HOTHOUR_OUTBOX_RETENTION_DAYS = env.int("HOTHOUR_OUTBOX_RETENTION_DAYS", default=30)
 
 # One line per record, carrying the request id (core.logs): JSON for machines (LOG_FORMAT=json,
 # production's default) or plain text for a developer's terminal.

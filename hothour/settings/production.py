@@ -9,10 +9,21 @@ for required in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"):
         raise ImproperlyConfigured(f"The environment variable {required} must be set in production.")
 
 from .base import *  # noqa: E402, F403
-from .base import INSECURE_DEV_SECRET_KEY, SECRET_KEY, env, logging_config  # noqa: E402
+from .base import EMAIL_CONFIG, INSECURE_DEV_SECRET_KEY, SECRET_KEY, env, logging_config  # noqa: E402
 
 if SECRET_KEY == INSECURE_DEV_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
+# The console backend prints every email (reset links, tokens, booking codes) into the logs.
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend" and not env.bool(
+    "EMAIL_ALLOW_CONSOLE", default=False
+):
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name a mail server in production (e.g. smtp+tls://user:pass@host:587); "
+        "the console backend would print reset links and tokens to the logs. "
+        "Set EMAIL_ALLOW_CONSOLE=true to allow it anyway."
+    )
+# `seed_demo` makes accounts with a published password.
+HOTHOUR_DEMO_DATA = False
 
 DEBUG = False
 WHITENOISE_USE_FINDERS = False

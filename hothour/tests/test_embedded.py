@@ -217,7 +217,6 @@ async def _next_price_update(url: str) -> tuple[dict, dict]:
 
 def test_the_embedded_server_ticks_prices_itself_and_pushes_them(embedded, tmp_path):
     # given `make run`'s server (daphne, in-memory layer, in-process ticker) and a step due soon
-    auction = embedded.due_auction(due_in=4)
     port = _free_port()
     log = tmp_path / "daphne.log"
     server = subprocess.Popen(  # noqa: S603 - our own executable
@@ -237,6 +236,8 @@ def test_the_embedded_server_ticks_prices_itself_and_pushes_them(embedded, tmp_p
     try:
         health = f"http://127.0.0.1:{port}/api/v1/health/"
         _wait_until(lambda: _answers(health), 30, "daphne")
+        # (the step is made due once the server is up, with room for a slow machine to connect)
+        auction = embedded.due_auction(due_in=12)
         # when a customer watches the auction
         url = f"ws://127.0.0.1:{port}/ws/auctions/{auction['id']}/"
         snapshot, update = asyncio.run(_next_price_update(url))

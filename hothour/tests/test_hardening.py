@@ -24,11 +24,14 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "hothour.example.com",
+    "EMAIL_URL": "smtp+tls://user:pass@mail.example.com:587",
 }
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", *PRODUCTION_ENV}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "EMAIL_ALLOW_CONSOLE", *PRODUCTION_ENV}
+    }
     return subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -124,6 +124,7 @@ def _production_settings(**env: str) -> dict:
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         "REDIS_URL": "redis://127.0.0.1:1/0",
         "ALLOWED_HOSTS": "hothour.example",
+        "EMAIL_URL": "smtp+tls://user:pass@mail.example.com:587",
         **env,
     }
     result = subprocess.run(  # noqa: S603 - our interpreter

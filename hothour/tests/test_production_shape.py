@@ -81,6 +81,8 @@ def render_nginx(conf_dir: Path, *, proxy: int, api: int, ws: int) -> Path:
         ("server api:8000;", f"server 127.0.0.1:{api};"),
         ("server ws:8001;", f"server 127.0.0.1:{ws};"),
         ("listen 8000;", f"listen 127.0.0.1:{proxy};"),
+        # The customer app as the test command built it (the image bakes it in at this root).
+        ("root /usr/share/nginx/hothour;", f"root {ROOT / 'frontend' / 'dist'};"),
     ]:
         assert site.count(old) == 1, f"deploy/nginx.conf no longer has {old!r}"
         site = site.replace(old, new)

@@ -69,8 +69,8 @@ class ReservationListCreateView(generics.ListAPIView):
                 429,
                 e403="`email_not_verified`, `staff_cannot_book`, `gender_not_allowed`, `booking_suspended`.",
                 e404="No such auction (`not_found`).",
-                e409="`auction_not_active`, `auction_sold`, `reservation_limit`, `idempotency_key_reused`, "
-                "or `price_changed` (with `current_price`).",
+                e409="`already_booked`, `rebook_not_allowed`, `auction_sold`, `auction_not_active`, "
+                "`reservation_limit`, `idempotency_key_reused`, or `price_changed` (with `current_price`).",
             ),
         },
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
@@ -192,7 +192,8 @@ class CalendarFeedView(_CalendarView):
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY, **error_responses(404)})
     def get(self, request: Request, token: str) -> HttpResponse:
-        user = User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+        owners = User.objects.filter(calendar_token=token, is_active=True, is_verified=True)
+        user = owners.first() if token else None
         if user is None:
             raise NotFound(_("No such calendar."))
         return _ics_response(

@@ -27,8 +27,9 @@ class ReservationFactory(factory.django.DjangoModelFactory[Reservation]):
             no_show_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
         )
 
-    auction = factory.SubFactory(AuctionFactory, status=AuctionStatus.SOLD)
+    auction = factory.SubFactory(AuctionFactory, status=AuctionStatus.SOLD, seats_sold=1)
     user = factory.SubFactory(CustomerFactory)
+    seat_no = 1
     locked_price = Decimal("450.00")
     booking_code = factory.LazyFunction(services.new_booking_code)
     status = ReservationStatus.PENDING_ON_SITE
@@ -41,3 +42,11 @@ def grab(user: User | None, auction: Auction, **options: Any) -> Reservation:
     )
     assert created
     return reservation
+
+
+def strike(user: User, *, days_ago: float, **fields) -> Reservation:
+    """A no-show marked `days_ago`, of a class an hour before that."""
+    marked = timezone.now() - timedelta(days=days_ago)
+    return ReservationFactory.create(
+        user=user, no_show=True, no_show_at=marked, auction__now=marked - timedelta(hours=4), **fields
+    )

@@ -4,7 +4,6 @@ Screenshots of the main pages land in artifacts/screenshots/ (not committed) for
 """
 
 import json
-import os
 import urllib.request
 from datetime import timedelta
 from decimal import Decimal
@@ -21,38 +20,19 @@ from reservations.models import Reservation, ReservationStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PASSWORD = "Manager-pass-2026"
 
 
 @pytest.fixture
-def browser_page(request):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: the test command installs Debian's chromium package")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are still sync.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
+def browser_page(request, chromium):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        locale = getattr(request, "param", "en-US")
-        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    locale = getattr(request, "param", "en-US")
+    context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def _grab(base_url: str, user, auction_id: int) -> dict:

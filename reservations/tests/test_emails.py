@@ -297,7 +297,7 @@ def test_verification_email_is_in_english_for_someone_registering_in_english(api
     message = register(api_client, after_commit, "en")
 
     assert message.subject == "Confirm your HotHour email address"
-    assert message.body.startswith("Hello Jane Doe,")
+    assert message.body.startswith("Hello,")  # no name: the address is not proven yet
     assert "Confirm your email address to start grabbing last-minute spots:" in message.body
 
 
@@ -305,7 +305,7 @@ def test_verification_email_is_in_turkish_for_someone_registering_in_turkish(api
     message = register(api_client, after_commit, "tr")
 
     assert message.subject == "HotHour e-posta adresinizi doğrulayın"
-    assert message.body.startswith("Merhaba Jane Doe,")
+    assert message.body.startswith("Merhaba,")
     assert "Son dakika yerlerini kapmaya başlamak için e-posta adresinizi doğrulayın:" in message.body
 
 
@@ -388,15 +388,6 @@ def test_an_email_the_mail_server_refused_is_sent_by_the_outbox_flush_once_it_is
     (message,) = [m for m in mail.outbox if m.to == [customer.email]]
     assert response.json()["booking_code"] in message.subject
     assert any(name == "hothour.ics" for name, _content, _mime in message.attachments)
-
-
-@pytest.mark.django_db
-def test_an_email_younger_than_the_flush_delay_is_left_to_its_task(settings):
-    OutboundEmail.objects.create(
-        template="verify_email", to="x@example.com", context={"name": "X", "link": "l"}
-    )
-
-    assert flush_outbox() == 0
 
 
 @pytest.mark.django_db(transaction=True)

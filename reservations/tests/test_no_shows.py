@@ -19,7 +19,7 @@ from auctions.tests.factories import make_auction
 from reservations import selectors, services, tasks
 from reservations.models import Notification, NotificationKind, Reservation, ReservationStatus
 from reservations.selectors import STRIKE_WINDOW
-from reservations.tests.factories import ReservationFactory, grab
+from reservations.tests.factories import ReservationFactory, grab, strike
 
 pytestmark = pytest.mark.django_db
 
@@ -36,14 +36,6 @@ def grace_end(reservation: Reservation, settings) -> datetime:
 def class_days_ago(days: float, **fields) -> Reservation:
     """A pending reservation whose class took place `days` ago (no one has marked it yet)."""
     return ReservationFactory.create(auction__now=timezone.now() - timedelta(days=days), **fields)
-
-
-def strike(user: User, *, days_ago: float, **fields) -> Reservation:
-    """A no-show marked `days_ago`, of a class an hour before that."""
-    marked = timezone.now() - timedelta(days=days_ago)
-    return ReservationFactory.create(
-        user=user, no_show=True, no_show_at=marked, auction__now=marked - timedelta(hours=4), **fields
-    )
 
 
 def post_grab(client, auction):
@@ -208,19 +200,6 @@ def test_with_more_strikes_than_the_limit_the_suspension_ends_when_fewer_than_th
     assert me["no_show_strikes"] == 4
     assert second_oldest.no_show_at is not None
     assert at(me["booking_suspended_until"]) == second_oldest.no_show_at + timedelta(days=90)
-
-
-def test_suspension_ends_exactly_at_the_announced_instant(customer):
-    for days in (80, 50, 10):
-        strike(customer, days_ago=days)
-    until = selectors.suspended_until(user=customer, now=timezone.now())
-    assert until is not None
-    just_before = until - timedelta(microseconds=1)
-
-    assert selectors.customer_standing(user=customer, now=just_before).strikes == 3
-    assert selectors.suspended_until(user=customer, now=just_before) == until
-    assert selectors.customer_standing(user=customer, now=until).strikes == 2
-    assert selectors.suspended_until(user=customer, now=until) is None
 
 
 def test_customer_can_grab_again_once_the_oldest_strike_has_aged_out(customer, customer_client):

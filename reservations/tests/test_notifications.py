@@ -19,7 +19,7 @@ from auctions.models import Auction
 from auctions.tests.factories import AuctionFactory, make_auction, minutes
 from conftest import authenticate
 from hothour.asgi import application
-from reservations import messages, notifications, services
+from reservations import notifications, services
 from reservations.models import Notification, NotificationKind
 from reservations.tests.factories import ReservationFactory, grab
 
@@ -199,41 +199,6 @@ def test_auction_ending_unsold_is_told_once(people):
 
 
 # --- what they read -------------------------------------------------------------------------------
-
-FACTS = {
-    "title": "Reformer pilates",
-    "code": "HOT-ABC234",
-    "price": "390.00",
-    "customer": "Ayşe Yılmaz",
-    "strikes": 3,
-    "until": "2027-02-24",
-}
-
-
-@pytest.mark.parametrize(
-    ("kind", "english"),
-    [
-        (NotificationKind.BOOKING_CONFIRMED, "You got Reformer pilates for 390.00. Your code: HOT-ABC234."),
-        (
-            NotificationKind.RESERVATION_CANCELLED_BY_STUDIO,
-            "The studio cancelled your reservation HOT-ABC234 for Reformer pilates.",
-        ),
-        (
-            NotificationKind.AUCTION_CANCELLED,
-            "Reformer pilates was cancelled by the studio; you pay nothing.",
-        ),
-        (NotificationKind.NO_SHOW, "You were marked as a no-show for Reformer pilates."),
-        (NotificationKind.BOOKING_SUSPENDED, "Booking is suspended after 3 no-shows, until 2027-02-24."),
-        (
-            NotificationKind.CUSTOMER_CANCELLED,
-            "Ayşe Yılmaz cancelled HOT-ABC234 for Reformer pilates; the spot is back on sale.",
-        ),
-        (NotificationKind.AUCTION_EXPIRED_UNSOLD, "Reformer pilates ended without a buyer."),
-    ],
-)
-def test_every_kind_has_its_english_message(kind, english):
-    with translation.override("en"):
-        assert messages.message_of(Notification(kind=kind, data=FACTS)) == english
 
 
 @pytest.mark.django_db

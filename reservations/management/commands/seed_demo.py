@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
 from auctions.demo import seed_auctions
@@ -16,9 +17,14 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.HOTHOUR_DEMO_DATA:
+            raise CommandError(
+                "seed_demo runs only in development: its accounts share a published password "
+                "(HOTHOUR_DEMO_DATA is off, as it always is in production)."
+            )
         accounts = seed_accounts()
         auctions = seed_auctions(accounts.studio)
-        seed_reservations(accounts.studio, accounts.customers[0])
+        seed_reservations(accounts.studio, accounts.customers)
         self.stdout.write(self.style.SUCCESS(f"Demo studio: {accounts.studio.name}"))
         self.stdout.write(f"Demo auctions created now: {len(auctions)}")
         self.stdout.write(f"All demo logins use the password {DEMO_PASSWORD}")

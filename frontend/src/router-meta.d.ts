@@ -1,0 +1,7 @@
+import 'vue-router'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    signedIn?: boolean
+  }
+}
