@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
@@ -78,11 +78,15 @@ class AuctionForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         candidate = self.instance
+        published = candidate.pk is not None and candidate.status != AuctionStatus.DRAFT
+        seats_before = candidate.seats if published else None
         for name in SETTINGS_FIELDS:
             if name in cleaned:
                 setattr(candidate, name, cleaned[name])
         publishing = candidate.pk is not None and candidate.status == AuctionStatus.SCHEDULED
-        errors = validation.settings_errors(candidate, now=timezone.now(), publishing=publishing)
+        errors = validation.settings_errors(
+            candidate, now=timezone.now(), publishing=publishing, seats_before=seats_before
+        )
         for field, field_errors in errors.items():
             target = field if field in self.fields else None
             for message in field_errors:
@@ -115,6 +119,7 @@ class AuctionAdmin(StudioScopedAdmin):
         "status_now",
         "price_now",
         "turbo_state",
+        "seats_state",
         "is_sold",
         "studio",
     )
@@ -131,7 +136,7 @@ class AuctionAdmin(StudioScopedAdmin):
     applied_message = gettext_lazy("%(verb)s: %(count)s auction(s).")
     readonly_fields = ("status_now", "price_now", "turbo_started_at", "price_curve")
     fieldsets = (
-        (None, {"fields": ("studio", "title", "description", "allowed_gender", "scheduled_at")}),
+        (None, {"fields": ("studio", "title", "description", "allowed_gender", "scheduled_at", "seats")}),
         (
             gettext_lazy("Price"),
             {"fields": ("start_price", "floor_price", "drop_amount", "drop_interval_mins")},
@@ -263,7 +268,11 @@ class AuctionAdmin(StudioScopedAdmin):
             "time": timezone.localtime(pricing.turbo_from(pricing.PriceSettings.of(obj))).strftime("%H:%M")
         }
 
-    @admin.display(description=gettext_lazy("sold"), boolean=True)
+    @admin.display(description=gettext_lazy("seats left"))
+    def seats_state(self, obj: Auction) -> str:
+        return _("%(left)s of %(seats)s") % {"left": obj.seats_left, "seats": obj.seats}
+
+    @admin.display(description=gettext_lazy("sold out"), boolean=True)
     def is_sold(self, obj: Auction) -> bool:
         return obj.status == AuctionStatus.SOLD
 
@@ -275,8 +284,11 @@ class AuctionAdmin(StudioScopedAdmin):
             if obj.pk is not None
             else _("Fill in the prices and the auction window to see the price curve.")
         )
+        seats = ngettext("%(seats)s seat", "%(seats)s seats", obj.seats) % {"seats": obj.seats}
         return format_html(
+            '<p class="price-curve-seats">{}</p>'
             '<div id="curve-preview" data-preview-url="{}" data-object-id="{}" aria-live="polite">{}</div>',
+            seats,
             reverse("admin:auctions_curve_preview"),
             obj.pk or "",
             shown,
@@ -290,7 +302,7 @@ class AuctionAdmin(StudioScopedAdmin):
             request, queryset, _("Published"), lambda a: services.auction_publish(auction_id=a.pk)
         )
 
-    @admin.action(description=gettext_lazy("Cancel (cancels its reservation too)"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Cancel (cancels its reservations too)"), permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Auction]) -> None:
         self.apply_service(
             request, queryset, _("Cancelled"), lambda a: services.auction_cancel(auction_id=a.pk)

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core import spa
 from core.api.health import HealthView
+from core.api.metrics import metrics_view
 from core.api.root import ApiRootView
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -32,6 +33,8 @@ handler404 = "core.api.exceptions.page_not_found"
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # Prometheus (DESIGN section 8): outside the API, not versioned, not in its schema.
+    path("metrics", metrics_view, name="metrics"),
     # Everything else is the customer app's (its router answers unknown paths itself).
     re_path(r"^(?!(?:api|ws|admin|static|metrics)(?:/|$))", spa.index, name="spa"),
 ]

@@ -16,11 +16,56 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
+from auctions.admin import AuctionAdmin
+from auctions.models import Auction
 from core import l10n
 
 from . import selectors, services, studio_report
 from .models import Reservation, ReservationStatus
 from .templatetags.desk import render_desk_today
+
+
+class ReservationInline(admin.TabularInline):
+    """The seats of one auction on its page: who holds which, at what price, in what state.
+
+    Read-only: bookings are made by grabs and changed through the reservation actions.
+    """
+
+    model = Reservation
+    fields = ("seat_no", "customer_name", "locked_price", "status", "reserved_at")
+    readonly_fields = fields
+    ordering = ("seat_no", "reserved_at")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = gettext_lazy("seat")
+    verbose_name_plural = gettext_lazy("seats booked")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reservation]:
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("customer"))
+    def customer_name(self, obj: Reservation) -> str:
+        return obj.user.full_name
+
+
+# Auctions cannot know their bookings (the house's one-way rule): the auction page that shows
+# them is the auctions admin with this app's inline, registered in its place.
+class AuctionWithSeatsAdmin(AuctionAdmin):
+    inlines = [ReservationInline]
+
+    def get_formsets_with_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The seats are shown, never posted: a saved auction form carries no formset for them.
+        if request.method == "POST":
+            return
+        yield from super().get_formsets_with_inlines(request, obj)
+
+
+admin.site.unregister(Auction)
+admin.site.register(Auction, AuctionWithSeatsAdmin)
 
 
 @admin.register(Reservation)
@@ -31,6 +76,7 @@ class ReservationAdmin(StudioScopedAdmin):
         "status",
         "class_time",
         "booking_code",
+        "seat_no",
         "customer_name",
         "auction",
         "price",
@@ -46,6 +92,7 @@ class ReservationAdmin(StudioScopedAdmin):
         "user",
         "customer_phone",
         "auction",
+        "seat_no",
         "class_time",
         "locked_price",
         "status",

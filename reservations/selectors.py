@@ -13,11 +13,12 @@ from accounts import hooks as account_hooks
 from accounts.models import User
 from auctions import lifecycle
 from auctions.models import Auction, AuctionStatus
-from core import sql
+from core import jobs, sql
 
 from .models import Reservation, ReservationStatus
 
 STRIKE_WINDOW = timedelta(days=90)
+NO_SHOW_JOB = "reservations.no_shows"
 LIVE_STATUSES = (ReservationStatus.PENDING_ON_SITE,)
 
 
@@ -65,6 +66,23 @@ def customer_standing(*, user: User, now: datetime) -> Standing:
         cursor.execute(statement, params)
         strikes, live_count = cursor.fetchone()
     return Standing(strikes=strikes, live=live_count)
+
+
+def seat_holders(*, auction_id: int) -> dict[int, int]:
+    """Seat number → customer id of every reservation holding a seat of the auction (any that is
+    not cancelled). The grab reads it under the auction's row lock (one plain statement)."""
+    table = sql.quote(Reservation._meta.db_table)
+    statement = f"SELECT seat_no, user_id FROM {table} WHERE auction_id = %s AND status <> %s"  # noqa: S608 - names from the model
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [auction_id, ReservationStatus.CANCELLED])
+        return dict(cursor.fetchall())
+
+
+def seats_held(*, auction_id: int) -> int:
+    """How many seats of the auction live reservations hold (read under its row lock)."""
+    return (
+        Reservation.objects.filter(auction_id=auction_id).exclude(status=ReservationStatus.CANCELLED).count()
+    )
 
 
 def suspended_until(*, user: User, now: datetime) -> datetime | None:
@@ -211,3 +229,8 @@ def desk_today(*, studio_id: int | None, zone: zoneinfo.ZoneInfo, now: datetime)
     recent += [DeskEvent(r.cancelled_at, "cancellation", r) for r in cancellations if r.cancelled_at]
     recent.sort(key=lambda event: event.at, reverse=True)
     return DeskToday(day=day, classes=classes, due=due, recent=recent[:DESK_RECENT])
+
+
+def no_show_health_report() -> dict[str, object]:
+    """The no-show sweep's part of `GET health/` (connected to core's health reports)."""
+    return {"no_shows": jobs.last_run(NO_SHOW_JOB)}

@@ -28,6 +28,7 @@ class AuctionSerializer(serializers.ModelSerializer):
     next_price = serializers.SerializerMethodField()
     next_drop_at = serializers.SerializerMethodField()
     turbo_active = serializers.SerializerMethodField()
+    seats_left = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Auction
@@ -35,6 +36,7 @@ class AuctionSerializer(serializers.ModelSerializer):
             "id",
             "studio",
             *SETTINGS_FIELDS,
+            "seats_left",
             "current_price",
             "turbo_started_at",
             "turbo_active",

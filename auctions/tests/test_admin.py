@@ -56,6 +56,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
         "description": "Bring grip socks.",
         "allowed_gender": "ANY",
         **_split("scheduled_at", opens + minutes(180)),
+        "seats": "1",
         "start_price": "500.00",
         "floor_price": "100.00",
         "drop_amount": "50.00",

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from core.metrics import WEBSOCKETS_OPEN
 from core.realtime.fanout import local_groups
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class HotHourConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return False
         self.group = group
+        WEBSOCKETS_OPEN.inc()
         return True
 
     async def send_snapshot(self, data: Any) -> None:
@@ -84,6 +86,7 @@ class HotHourConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
+            WEBSOCKETS_OPEN.dec()
             try:
                 await local_groups(self.channel_layer).leave(self.group, self)
             except Exception as exc:

@@ -6,9 +6,14 @@ Set DATABASE_URL / REDIS_URL to get PostgreSQL, channels-redis and Celery on Red
 
 import contextlib
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
+from kombu import Queue
+
+from core import error_reports
+from core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -20,6 +25,8 @@ SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Who gets Django's error emails: "Ops <ops@example.com>,oncall@example.com".
+ADMINS = [parseaddr(entry) for entry in env.list("ADMINS", default=[])]
 
 INSTALLED_APPS = [
     "daphne",
@@ -47,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -313,6 +321,17 @@ CELERY_TASK_IGNORE_RESULT = True
 # the email waits in the outbox (core.OutboundEmail) and beat's flush_outbox sends it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
+# The tick has a queue of its own, served by its own worker in production: a flood of emails or a
+# slow mail server cannot delay a price step. A plain `celery worker` consumes both queues.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("tick"))
+CELERY_TASK_ROUTES = {"auctions.tasks.tick": {"queue": "tick"}}
+# Every task has limits (each task may set tighter ones): a stuck one is stopped, not left to
+# hold a worker. The soft limit raises inside the task first, so it can stop cleanly.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# Our JSON log lines (LOGGING below), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 HOTHOUR_TICK_SECONDS = env.float("HOTHOUR_TICK_SECONDS", default=1.0)
 # Without Redis there is no Celery beat: the ASGI server ticks in-process (hothour.asgi).
 HOTHOUR_IN_PROCESS_TICKER = env.bool("HOTHOUR_IN_PROCESS_TICKER", default=not REDIS_URL)
@@ -352,10 +371,20 @@ HOTHOUR_DEMO_DATA = env.bool("HOTHOUR_DEMO_DATA", default=True)
 # Sent emails (their secrets stripped once sent) and ones given up on are deleted after this.
 HOTHOUR_OUTBOX_RETENTION_DAYS = env.int("HOTHOUR_OUTBOX_RETENTION_DAYS", default=30)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# One line per record, carrying the request id (core.logs): JSON for machines (LOG_FORMAT=json,
+# production's default) or plain text for a developer's terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"), json=LOG_FORMAT == "json")
+
+# GET /metrics (core.api.metrics): loopback, these addresses or networks, or this bearer token.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Error reports to a Sentry-protocol server, only when a DSN is given (core.error_reports).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    error_reports.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+    )

@@ -29,6 +29,7 @@ class ReservationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     auction_id = serializers.IntegerField(read_only=True)
     user_id = serializers.IntegerField(read_only=True)
+    seat_no = serializers.IntegerField(read_only=True)
     locked_price = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
     booking_code = serializers.CharField(read_only=True)
     status = serializers.ChoiceField(choices=ReservationStatus.choices, read_only=True)

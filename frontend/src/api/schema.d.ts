@@ -476,6 +476,8 @@ export interface components {
              * Format: date-time
              */
             readonly scheduled_at: string;
+            /** Yer sayısı */
+            readonly seats: number;
             /** Düşüş aralığı (dakika) */
             readonly drop_interval_mins: number;
             /**
@@ -494,6 +496,7 @@ export interface components {
             readonly turbo_drop_amount: string | null;
             /** Turbo düşüş aralığı (dakika) */
             readonly turbo_interval_mins: number;
+            readonly seats_left: number;
             /** Format: decimal */
             readonly current_price: string;
             /**
@@ -547,6 +550,8 @@ export interface components {
              * Format: date-time
              */
             readonly scheduled_at: string;
+            /** Yer sayısı */
+            readonly seats: number;
             /** Düşüş aralığı (dakika) */
             readonly drop_interval_mins: number;
             /**
@@ -565,6 +570,7 @@ export interface components {
             readonly turbo_drop_amount: string | null;
             /** Turbo düşüş aralığı (dakika) */
             readonly turbo_interval_mins: number;
+            readonly seats_left: number;
             /** Format: decimal */
             readonly current_price: string;
             /**
@@ -808,6 +814,7 @@ export interface components {
             readonly id: number;
             readonly auction_id: number;
             readonly user_id: number;
+            readonly seat_no: number;
             /** Format: decimal */
             readonly locked_price: string;
             readonly booking_code: string;
@@ -923,6 +930,13 @@ export interface operations {
                  *     * `MALE` - Yalnızca erkekler
                  */
                 gender?: "ANY" | "FEMALE" | "MALE";
+                /**
+                 * @description true: auctions with a seat left that is on sale now or once they open (SCHEDULED or ACTIVE); false: the others (sold out, expired, cancelled).
+                 *
+                 *     * `true` - true
+                 *     * `false` - false
+                 */
+                has_seats?: "false" | "true";
                 max_price?: number;
                 /** @description Sonuçların sıralanmasında kullanılacak alan. */
                 ordering?: string;
@@ -2286,7 +2300,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rebook_not_allowed`, `auction_sold`, `auction_not_active`, `reservation_limit`, `idempotency_key_reused`, or `price_changed` (with `current_price`). */
+            /** @description `already_booked`, `rebook_not_allowed`, `auction_sold`, `auction_not_active`, `reservation_limit`, `idempotency_key_reused`, or `price_changed` (with `current_price`). */
             409: {
                 headers: {
                     [name: string]: unknown;
