@@ -230,6 +230,8 @@ EMAIL_CONFIG = (
     }
 )
 vars().update(EMAIL_CONFIG)
+# Where the folder backend writes (also named here so the settings declare it).
+EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HotHour <no-reply@hothour.local>")
 # Links in emails point at the customer app, which posts the token back to the API. By default
 # the app is served by this server itself (core.spa), where the run command listens.
