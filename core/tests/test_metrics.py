@@ -49,14 +49,14 @@ def test_metrics_are_refused_to_anyone_else(client):
 
 def test_a_proxy_on_loopback_does_not_open_the_metrics_to_its_clients(client, settings):
     # nginx on the same machine: the connection is from loopback, the client is outside
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.NUM_PROXIES = 1  # the resolver core.api.client_address reads
     forwarded = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": OUTSIDE}
 
     assert client.get("/metrics", **forwarded).status_code == 403
 
 
 def test_metrics_answer_the_allowed_networks_by_the_resolved_address(client, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.NUM_PROXIES = 1  # the resolver core.api.client_address reads
     settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8", "203.0.113.7"]
 
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=OUTSIDE).status_code == 200
