@@ -7,3 +7,7 @@ from core.hooks import Hook
 auction_cancelling: Hook[None] = Hook("auctions.auction_cancelling")
 # auctions=list[Auction]: the tick has just closed these unsold (inside its transaction).
 auctions_expired: Hook[None] = Hook("auctions.auctions_expired")
+# auctions=list[Auction], now=datetime: the tick has just brought these auctions to `now` and
+# holds their row locks; receivers act on what the new price reached (standing orders fill here).
+# A receiver that books a seat saves the auction's seat count and status itself.
+auctions_stepped: Hook[int] = Hook("auctions.auctions_stepped")

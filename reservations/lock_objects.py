@@ -1,13 +1,15 @@
 """Every row lock the reservations app takes (after the auction's lock; see auctions.lock_objects)."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 
 from accounts.models import User
 from core import sql
 
-from .models import Reservation, ReservationStatus
+from .models import Reservation, ReservationStatus, Watch, WatchStatus
 
 
 def reservation_lock(reservation_id: int) -> Reservation | None:
@@ -60,3 +62,42 @@ def reservations_lock_due_reminders(*, after: datetime, until: datetime) -> list
         )
         .order_by("pk")
     )
+
+
+def user_try_lock(user_id: int) -> bool:
+    """Lock a customer's row if nobody else holds it; never waits.
+
+    For the standing orders, which run under an auction's lock: waiting for a user after an
+    auction would break the lock order (a customer grabbing holds their row, then waits for the
+    auction). False when the row is held elsewhere (or gone); the order is then served without it.
+    """
+    table = sql.quote(User._meta.db_table)
+    skip = " SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE id = %s{sql.for_update()}{skip}", [user_id])  # noqa: S608 - names from the model
+        return cursor.fetchone() is not None
+
+
+def watches_lock_reached(prices: dict[int, Decimal]) -> list[Watch]:
+    """The ACTIVE watches whose alert price `prices` ({auction id: price now}) has reached, locked,
+    each auction's in firing order: highest alert price first, then the oldest.
+
+    One statement for the batch, answered from the partial (auction, alert_price) index.
+    Caller holds these auctions' row locks.
+    """
+    if not prices:
+        return []
+    reached = Q()
+    for auction_id, price in prices.items():
+        reached |= Q(auction_id=auction_id, alert_price__gte=price)
+    return list(
+        Watch.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(reached, status=WatchStatus.ACTIVE)
+        .order_by("auction_id", "-alert_price", "created_at", "pk")
+    )
+
+
+def watch_lock(*, watch_id: int, user_id: int) -> Watch | None:
+    """One of the customer's watches, locked (another customer's is not found)."""
+    return Watch.objects.select_for_update(of=("self",)).filter(pk=watch_id, user_id=user_id).first()
