@@ -2,17 +2,18 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from accounts import hooks as account_hooks
 from accounts.models import User
 from auctions.models import Auction
 from core import sql
 
-from .models import Reservation, ReservationStatus
+from .models import Reservation, ReservationStatus, Watch, WatchStatus
 
 STRIKE_WINDOW = timedelta(days=90)
 LIVE_STATUSES = (ReservationStatus.PENDING_ON_SITE,)
@@ -113,3 +114,14 @@ def standing_of(*, user: User, now: datetime) -> account_hooks.Standing:
         strikes=customer_standing(user=user, now=now).strikes,
         until=max((end for end in ends if end is not None and end > now), default=None),
     )
+
+
+def watch_demand(*, auction: Auction) -> list[tuple[Decimal, int]]:
+    """(alert price, ACTIVE watches at it) of the auction, highest price first; no names."""
+    rows = (
+        Watch.objects.filter(auction_id=auction.pk, status=WatchStatus.ACTIVE)
+        .values_list("alert_price")
+        .annotate(watchers=Count("id"))
+        .order_by("-alert_price")
+    )
+    return [(price, watchers) for price, watchers in rows]

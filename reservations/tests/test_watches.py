@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.admin_helpers import logged_in, two_studios
 from accounts.tests.factories import CustomerFactory, ManagerFactory
 from auctions import services as auction_services
 from auctions.models import Auction, AuctionStatus
@@ -19,6 +21,7 @@ from conftest import authenticate
 from core.outbox import OutboundEmail
 from reservations import services
 from reservations.models import Notification, NotificationKind, Reservation, Watch, WatchStatus
+from reservations.studio_report import studio_figures
 from reservations.tests.factories import ReservationFactory, grab
 
 pytestmark = pytest.mark.django_db
@@ -429,3 +432,44 @@ def test_the_reached_orders_query_uses_the_auction_price_index(clock):
         cursor.execute("RESET enable_seqscan")
 
     assert "watch_active_price_idx" in plan
+
+
+# --- the back office -----------------------------------------------------------------------------
+
+
+def test_the_auction_page_shows_how_many_watch_at_which_prices_without_names(client):
+    studios = two_studios()
+    now = timezone.now()
+    auction = make_auction(studio=studios.a, now=now)
+    watchers = CustomerFactory.create_batch(3, full_name="Zeynep Watcher")
+    watch(watchers[0], auction, "300.00")
+    watch(watchers[1], auction, "300.00", auto_grab=True)
+    watch(watchers[2], auction, "250.00")
+
+    response = logged_in(client, studios.manager_a).get(
+        reverse("admin:auctions_auction_change", args=[auction.pk])
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    demand = page[page.index('class="watch-demand-total"') :]
+    assert "3" in demand[: demand.index("</p>")]
+    rows = demand[demand.index("<tbody>") : demand.index("</tbody>")]
+    assert rows.index("300") < rows.index("250")
+    assert "<td>2</td>" in rows
+    assert "<td>1</td>" in rows
+    assert "Zeynep" not in page
+    assert all(w.email not in page for w in watchers)
+
+
+def test_the_figures_count_the_sales_made_by_auto_grab(clock):
+    auction = dropping_auction(clock, seats=3)
+    by_order = CustomerFactory.create()
+    watch(by_order, auction, "490.00", auto_grab=True)
+    step(clock)
+    grab(None, auction)
+
+    figures = studio_figures(studio_id=auction.studio_id, start=clock.at, end=clock.at + timedelta(days=2))
+
+    assert figures.sold == 2
+    assert figures.auto_grab_sold == 1
