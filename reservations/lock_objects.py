@@ -80,22 +80,40 @@ def user_try_lock(user_id: int) -> bool:
 
 def watches_lock_reached(prices: dict[int, Decimal]) -> list[Watch]:
     """The ACTIVE watches whose alert price `prices` ({auction id: price now}) has reached, locked,
-    each auction's in firing order: highest alert price first, then the oldest.
+    each auction's in firing order: highest alert price first, then the oldest; owners alongside.
 
-    One statement for the batch, answered from the partial (auction, alert_price) index.
+    One statement for the batch, answered from the partial (auction, alert_price) index: on
+    PostgreSQL the batch's (auction, price) pairs are joined as two arrays, so a tick of a
+    thousand steps plans one small join rather than a thousand-branch OR.
     Caller holds these auctions' row locks.
     """
     if not prices:
         return []
-    reached = Q()
-    for auction_id, price in prices.items():
-        reached |= Q(auction_id=auction_id, alert_price__gte=price)
-    return list(
-        Watch.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .filter(reached, status=WatchStatus.ACTIVE)
-        .order_by("auction_id", "-alert_price", "created_at", "pk")
+    if connection.vendor != "postgresql":
+        reached = Q()
+        for auction_id, price in prices.items():
+            reached |= Q(auction_id=auction_id, alert_price__gte=price)
+        return list(
+            Watch.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(reached, status=WatchStatus.ACTIVE)
+            .order_by("auction_id", "-alert_price", "created_at", "pk")
+        )
+    watch = sql.columns(Watch, "w")
+    statement = (
+        f"SELECT {watch.sql} FROM {sql.quote(Watch._meta.db_table)} w "  # noqa: S608 - names from the model
+        "JOIN unnest(%s::bigint[], %s::numeric[]) AS r(auction_id, price) "
+        "ON w.auction_id = r.auction_id AND w.alert_price >= r.price "
+        "WHERE w.status = %s ORDER BY w.auction_id, w.alert_price DESC, w.created_at, w.id FOR UPDATE OF w"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [list(prices), list(prices.values()), WatchStatus.ACTIVE])
+        found = [watch.build(row) for row in cursor.fetchall()]
+    if found:
+        owners = User.objects.in_bulk({w.user_id for w in found})
+        for w in found:
+            w.user = owners[w.user_id]
+    return found
 
 
 def watch_lock(*, watch_id: int, user_id: int) -> Watch | None:
