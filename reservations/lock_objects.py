@@ -64,18 +64,24 @@ def reservations_lock_due_reminders(*, after: datetime, until: datetime) -> list
     )
 
 
-def user_try_lock(user_id: int) -> bool:
-    """Lock a customer's row if nobody else holds it; never waits.
+def users_try_lock(user_ids: set[int]) -> None:
+    """Lock the customers' rows that nobody else holds, in one statement; never waits.
 
     For the standing orders, which run under an auction's lock: waiting for a user after an
     auction would break the lock order (a customer grabbing holds their row, then waits for the
-    auction). False when the row is held elsewhere (or gone); the order is then served without it.
+    auction). A row held elsewhere is skipped and its owner's order served without it; only a
+    grab of theirs on another auction at that very instant could then pass the live cap by one.
     """
+    if not user_ids:
+        return
     table = sql.quote(User._meta.db_table)
     skip = " SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    marks = ", ".join(["%s"] * len(user_ids))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE id = %s{sql.for_update()}{skip}", [user_id])  # noqa: S608 - names from the model
-        return cursor.fetchone() is not None
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id IN ({marks}) ORDER BY id{sql.for_update()}{skip}",  # noqa: S608 - names from the model
+            sorted(user_ids),
+        )
 
 
 def watches_lock_reached(prices: dict[int, Decimal]) -> list[Watch]:

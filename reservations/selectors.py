@@ -13,7 +13,7 @@ from accounts.models import User
 from auctions.models import Auction
 from core import sql
 
-from .models import Reservation, ReservationStatus, Watch, WatchStatus
+from .models import CancelledBy, Reservation, ReservationStatus, Watch, WatchStatus
 
 STRIKE_WINDOW = timedelta(days=90)
 LIVE_STATUSES = (ReservationStatus.PENDING_ON_SITE,)
@@ -73,6 +73,19 @@ def seat_holders(*, auction_id: int) -> dict[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(statement, [auction_id, ReservationStatus.CANCELLED])
         return dict(cursor.fetchall())
+
+
+def cancelled_by_customer(*, auction_id: int, user_id: int) -> bool:
+    """Whether the customer cancelled a reservation of the auction themselves (the grab's
+    `rebook_not_allowed`; one plain statement on its hot path, also once per standing order)."""
+    table = sql.quote(Reservation._meta.db_table)
+    statement = (
+        f"SELECT 1 FROM {table} WHERE auction_id = %s AND user_id = %s "  # noqa: S608 - names from the model
+        "AND status = %s AND cancelled_by = %s LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [auction_id, user_id, ReservationStatus.CANCELLED, CancelledBy.CUSTOMER])
+        return cursor.fetchone() is not None
 
 
 def seats_held(*, auction_id: int) -> int:

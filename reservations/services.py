@@ -265,10 +265,7 @@ def _book(
 def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
     # Before "sold": holding the spot (sold to everyone else), cancelling and re-buying it cheaper
     # is refused whatever the spot's state. A cancellation by the studio does not count.
-    cancelled_before = Reservation.objects.filter(
-        auction=auction, user=user, status=ReservationStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
-    )
-    if cancelled_before.exists():
+    if selectors.cancelled_by_customer(auction_id=auction.pk, user_id=user.pk):
         raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
     if auction.status == AuctionStatus.SOLD:
         raise AuctionSold(_("Someone else got this spot first."))
@@ -566,6 +563,7 @@ def watches_fire(*, auctions: list[Auction], now: datetime) -> int:
     }
     prices = {pk: price_at(PriceSettings.of(auction), now) for pk, auction in open_now.items()}
     fired = lock_objects.watches_lock_reached(prices)
+    lock_objects.users_try_lock({w.user_id for w in fired if w.auto_grab})
     alerts: list[Watch] = []
     for watch in fired:
         auction = watch.auction = open_now[watch.auction_id]
@@ -589,11 +587,10 @@ def watches_fire(*, auctions: list[Auction], now: datetime) -> int:
 def _fill_order(watch: Watch, *, now: datetime) -> Reservation | None:
     """Book a standing order's owner at `now`, with every check of the grab in its order.
 
-    Caller holds the auction's row lock. The owner's row is locked only if free: waiting for a
-    user under an auction's lock would break the lock order (see `lock_objects.user_try_lock`).
+    Caller holds the auction's row lock, and the owner's if it was free: waiting for a user under
+    an auction's lock would break the lock order (see `lock_objects.users_try_lock`).
     """
     user, auction = watch.user, watch.auction
-    lock_objects.user_try_lock(user.pk)
     try:
         if user.is_staff or user.is_superuser:
             raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
