@@ -33,13 +33,23 @@ class Spec:
 
 
 SPECS = [
-    Spec("Akşam Yogası (opens soon)", -30, 180, "600.00", "150.00", "50.00", 30, (60, "25.00", 10), seats=8),
     Spec(
-        "Pilates Reformer (just opened)", 5, 175, "750.00", "200.00", "50.00", 20, (45, "20.00", 5), seats=4
+        "Akşam Yogası (yakında açılıyor)",
+        -30,
+        180,
+        "600.00",
+        "150.00",
+        "50.00",
+        30,
+        (60, "25.00", 10),
+        seats=8,
+    ),
+    Spec(
+        "Pilates Reformer (yeni açıldı)", 5, 175, "750.00", "200.00", "50.00", 20, (45, "20.00", 5), seats=4
     ),
     Spec("Salsa Başlangıç (turbo)", 100, 20, "500.00", "100.00", "50.00", 60, (30, "20.00", 5)),
     Spec(
-        "Kadınlara Özel HIIT (near the floor)",
+        "Kadınlara Özel HIIT (tabana yakın)",
         170,
         10,
         "400.00",
@@ -50,7 +60,7 @@ SPECS = [
         AllowedGender.FEMALE,
     ),
     Spec(
-        "Boks Kondisyon (men only)",
+        "Boks Kondisyon (yalnızca erkekler)",
         15,
         90,
         "450.00",
@@ -60,17 +70,17 @@ SPECS = [
         (30, "15.00", 5),
         AllowedGender.MALE,
     ),
-    Spec("Vinyasa Flow (sold)", 20, 100, "550.00", "150.00", "50.00", 30, seats=3),
-    Spec("Barre (expired)", 200, -20, "450.00", "120.00", "30.00", 30, then="expire", seats=5),
-    Spec("Zumba (cancelled by studio)", 10, 120, "400.00", "100.00", "25.00", 30, then="cancel"),
-    Spec("Spinning (6 bikes, to be cancelled)", 30, 60, "380.00", "120.00", "20.00", 10, seats=6),
+    Spec("Vinyasa Flow (satıldı)", 20, 100, "550.00", "150.00", "50.00", 30, seats=3),
+    Spec("Barre (süresi doldu)", 200, -20, "450.00", "120.00", "30.00", 30, then="expire", seats=5),
+    Spec("Zumba (stüdyo iptal etti)", 10, 120, "400.00", "100.00", "25.00", 30, then="cancel"),
+    Spec("Spinning (6 bisiklet, iptal edilecek)", 30, 60, "380.00", "120.00", "20.00", 10, seats=6),
 ]
 # The classes the reservations demo books seats of: sold out, partly booked, expired with seats
 # booked, and cancelled by the studio with seats booked.
-SOLD_TITLE = "Vinyasa Flow (sold)"
-PARTLY_BOOKED_TITLE = "Pilates Reformer (just opened)"
-EXPIRED_TITLE = "Barre (expired)"
-CANCELLED_WITH_SEATS_TITLE = "Spinning (6 bikes, to be cancelled)"
+SOLD_TITLE = "Vinyasa Flow (satıldı)"
+PARTLY_BOOKED_TITLE = "Pilates Reformer (yeni açıldı)"
+EXPIRED_TITLE = "Barre (süresi doldu)"
+CANCELLED_WITH_SEATS_TITLE = "Spinning (6 bisiklet, iptal edilecek)"
 
 
 def _values(spec: Spec, now: datetime) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Auctions: the spots (seats) of one class, sold by a descending price. Status changes live in services."""
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -155,6 +157,11 @@ class Auction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def cancellable_until(self) -> datetime:
+        """Until when a customer may cancel a booking of this class free of charge (DESIGN section 4)."""
+        return self.scheduled_at - timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
 
     @property
     def seats_left(self) -> int:

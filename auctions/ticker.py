@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from .metrics import TICK_SECONDS
 from .models import TickHeartbeat
 from .services import TickResult, auctions_tick
 
@@ -25,7 +26,8 @@ def tick_once() -> TickResult | None:
     """One tick, as every driver runs it; None when it failed (logged; the next one retries)."""
     close_old_connections()
     try:
-        result = auctions_tick()
+        with TICK_SECONDS.time():
+            result = auctions_tick()
     except Exception:
         # A locked SQLite file or a database restart must not end a ticker.
         logger.exception("tick failed; retrying")

@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+import time
 import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,11 +21,12 @@ from auctions import services as auction_services
 from auctions.lifecycle import is_grabbable
 from auctions.models import AllowedGender, Auction, AuctionStatus
 from auctions.pricing import PriceSettings, price_at
-from core import sql
+from core import jobs, sql
 from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 from . import emails, lock_objects, notifications, selectors
 from .api.serializers import ReservationSerializer
+from .metrics import GRAB_SECONDS, GRABS
 from .models import (
     CancelledBy,
     Notification,
@@ -78,6 +80,14 @@ class ReservationWrongStatus(Conflict):
     code = "reservation_wrong_status"
 
 
+class CheckInUndoClosed(Conflict):
+    code = "check_in_undo_closed"
+
+
+class CheckInNotToday(Conflict):
+    code = "check_in_not_today"
+
+
 class StaffCannotBook(Forbidden):
     code = "staff_cannot_book"
 
@@ -123,7 +133,35 @@ def reservation_create(
 
     One short transaction: lock the customer and the auction, check everything at this instant,
     lock the price. A booking-code collision (one in ~900 million) retries the whole transaction.
+    Counted in `hothour_grabs_total{code}` and timed in `hothour_grab_seconds`.
     """
+    started, code = time.perf_counter(), "error"
+    try:
+        reservation, created = _grab_checked(
+            user=user, auction_id=auction_id, expected_price=expected_price, idempotency_key=idempotency_key
+        )
+        code = "created" if created else "replayed"
+    except DomainError as exc:
+        code = exc.code
+        raise
+    finally:
+        GRABS.labels(code=code).inc()
+        GRAB_SECONDS.observe(time.perf_counter() - started)
+    if created:
+        logger.info(
+            "grab created",
+            extra={
+                "auction_id": auction_id,
+                "reservation_id": reservation.pk,
+                "price": str(reservation.locked_price),
+            },
+        )
+    return reservation, created
+
+
+def _grab_checked(
+    *, user: User, auction_id: int, expected_price: Decimal | None, idempotency_key: str | None
+) -> tuple[Reservation, bool]:
     if user.is_staff or user.is_superuser:
         raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
     if not user.is_verified:
@@ -224,7 +262,7 @@ def _book(
     """
     holders = selectors.seat_holders(auction_id=auction.pk)
     if user.pk in holders.values():
-        raise AlreadyBooked(_("You already hold a seat of this class."))
+        raise AlreadyBooked(_("You already have this spot."))
     price = _check_auction(auction, user=user, now=now)
     seat_no = _lowest_free_seat(holders, auction.seats)
     if standing.live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
@@ -251,7 +289,7 @@ def _book(
         if constraint == "reservation_one_live_per_seat":
             raise AuctionSold(_("Someone else got this spot first.")) from exc
         if constraint == "reservation_one_live_per_customer":
-            raise AlreadyBooked(_("You already hold a seat of this class.")) from exc
+            raise AlreadyBooked(_("You already have this spot.")) from exc
         if constraint == "reservation_idempotency_key_unique":
             raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
         raise _BookingCodeTaken from exc
@@ -268,6 +306,7 @@ def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
     if selectors.cancelled_by_customer(auction_id=auction.pk, user_id=user.pk):
         raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
     if auction.status == AuctionStatus.SOLD:
+        # A customer holding a seat already was answered `already_booked` before this.
         raise AuctionSold(_("Someone else got this spot first."))
     settings_ = PriceSettings.of(auction)
     if not is_grabbable(auction.status, settings_, now):
@@ -409,7 +448,11 @@ def _cancel(reservation: Reservation, *, by: str, now: datetime) -> None:
     _tell_owner(reservation)
 
 
-def reservation_check_in(*, reservation_id: int, now: datetime | None = None) -> Reservation:
+def reservation_check_in(
+    *, reservation_id: int, now: datetime | None = None, today_only: bool = False
+) -> Reservation:
+    """`today_only`: the front desk's guard, refusing a booking whose class is not on the studio's
+    today (a code for another day taken by mistake); the desk lifts it after asking twice."""
     now = now or timezone.now()
     with transaction.atomic():
         reservation = _locked_reservation(reservation_id)
@@ -417,8 +460,32 @@ def reservation_check_in(*, reservation_id: int, now: datetime | None = None) ->
             raise ReservationWrongStatus(
                 _("Only a reservation waiting for payment on site can be checked in.")
             )
+        if today_only and not selectors.is_for_today(reservation, now=now):
+            raise CheckInNotToday(
+                _("This booking is for another day: check it in on the check-in page, which asks first.")
+            )
         reservation.status = ReservationStatus.COMPLETED
         reservation.checked_in_at = now
+        reservation.save(update_fields=["status", "checked_in_at"])
+        _tell_owner(reservation)
+    return reservation
+
+
+def reservation_check_in_undo(*, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The desk checked in the wrong booking: back to waiting for payment, within
+    `HOTHOUR_CHECKIN_UNDO_MINUTES` of the check-in (later, the money has changed hands for real)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = _locked_reservation(reservation_id)
+        if reservation.status != ReservationStatus.COMPLETED or reservation.checked_in_at is None:
+            raise ReservationWrongStatus(_("Only a checked-in reservation can be undone."))
+        if now > reservation.checked_in_at + timedelta(minutes=settings.HOTHOUR_CHECKIN_UNDO_MINUTES):
+            raise CheckInUndoClosed(
+                _("A check-in can only be undone within %(minutes)s minutes.")
+                % {"minutes": settings.HOTHOUR_CHECKIN_UNDO_MINUTES}
+            )
+        reservation.status = ReservationStatus.PENDING_ON_SITE
+        reservation.checked_in_at = None
         reservation.save(update_fields=["status", "checked_in_at"])
         _tell_owner(reservation)
     return reservation
@@ -443,6 +510,7 @@ def reservations_mark_no_shows(*, now: datetime | None = None) -> int:
         due = lock_objects.reservations_lock_pending_before(scheduled_before=deadline)
         for reservation in due:
             _mark_no_show(reservation, now=now)
+        jobs.job_finished(name=selectors.NO_SHOW_JOB, result=len(due), now=now)
     return len(due)
 
 

@@ -19,6 +19,10 @@ class ScheduleStepSerializer(serializers.Serializer):
 
 class AuctionSerializer(serializers.ModelSerializer):
     studio = StudioSummarySerializer(read_only=True)
+    # Shown before the grab, so nobody books believing they can still cancel for free.
+    cancellable_until = serializers.DateTimeField(
+        read_only=True, help_text="Until when a booking of this class can be cancelled free of charge."
+    )
     current_price = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
     next_price = serializers.SerializerMethodField()
@@ -39,6 +43,7 @@ class AuctionSerializer(serializers.ModelSerializer):
             "status",
             "next_price",
             "next_drop_at",
+            "cancellable_until",
         ]
         read_only_fields = fields
 

@@ -104,6 +104,16 @@ def test_superuser_changelist_lists_every_studios_auctions(admin_client, studios
     page = response.content.decode()
     assert "Alpha reformer" in page
     assert "Bravo vinyasa" in page
+    assert "studio" in response.context["cl"].list_display
+
+
+def test_a_managers_changelist_has_no_studio_column(client_a, studios):
+    AuctionFactory(studio=studios.a)
+
+    response = client_a.get(CHANGELIST)
+
+    assert "studio" not in response.context["cl"].list_display
+    assert "price_now" in response.context["cl"].list_display
 
 
 def test_another_studios_auction_pages_are_not_found(client_a, studios):

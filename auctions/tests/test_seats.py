@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 
 from accounts.tests.admin_helpers import admin_url, logged_in, two_studios
 from auctions import services
@@ -287,7 +288,8 @@ def test_the_auction_page_lists_each_booked_seat_with_its_customer_price_and_sta
     ]
     page = response.content.decode()
     assert second.user.full_name in page
-    assert f"{second.locked_price:.2f}" in page or str(second.locked_price) in page
+    with translation.override("tr"):  # the back office's language: 500,00
+        assert number_format(second.locked_price, decimal_pos=2) in page
     # the list shows the seats left
     changelist = client_a.get(admin_url(Auction, "changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "2 of 3" in changelist

@@ -41,6 +41,12 @@ class ReservationSerializer(serializers.Serializer):
     cancelled_by = serializers.ChoiceField(choices=CancelledBy.choices, read_only=True, allow_blank=True)
     auction = ReservationAuctionSerializer(read_only=True)
     studio = ReservationStudioSerializer(source="auction.studio", read_only=True)
+    # In the past when the spot was bought after the cutoff: then there is no free cancellation.
+    cancellable_until = serializers.DateTimeField(
+        source="auction.cancellable_until",
+        read_only=True,
+        help_text="Until when the owner can cancel free of charge; in the past means it has ended.",
+    )
 
 
 class GrabSerializer(serializers.Serializer):

@@ -4,6 +4,22 @@
  */
 
 export interface paths {
+    "/api/v1/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["root_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auctions/": {
         parameters: {
             query?: never;
@@ -452,6 +468,14 @@ export interface components {
          * @enum {string}
          */
         AllowedGenderEnum: "ANY" | "FEMALE" | "MALE";
+        ApiRoot: {
+            /** Format: uri */
+            docs: string;
+            /** Format: uri */
+            schema: string;
+            /** Format: uri */
+            health: string;
+        };
         Auction: {
             readonly id: number;
             readonly studio: components["schemas"]["StudioSummary"];
@@ -459,7 +483,7 @@ export interface components {
             readonly title: string;
             /** Açıklama */
             readonly description: string;
-            /** Izin verilen cinsiyet */
+            /** İzin verilen cinsiyet */
             readonly allowed_gender: components["schemas"]["AllowedGenderEnum"];
             /**
              * Başlangıç fiyatı
@@ -520,6 +544,11 @@ export interface components {
             readonly next_price: string | null;
             /** Format: date-time */
             readonly next_drop_at: string | null;
+            /**
+             * Format: date-time
+             * @description Until when a booking of this class can be cancelled free of charge.
+             */
+            readonly cancellable_until: string;
         };
         AuctionDetail: {
             readonly id: number;
@@ -528,7 +557,7 @@ export interface components {
             readonly title: string;
             /** Açıklama */
             readonly description: string;
-            /** Izin verilen cinsiyet */
+            /** İzin verilen cinsiyet */
             readonly allowed_gender: components["schemas"]["AllowedGenderEnum"];
             /**
              * Başlangıç fiyatı
@@ -589,6 +618,11 @@ export interface components {
             readonly next_price: string | null;
             /** Format: date-time */
             readonly next_drop_at: string | null;
+            /**
+             * Format: date-time
+             * @description Until when a booking of this class can be cancelled free of charge.
+             */
+            readonly cancellable_until: string;
             readonly schedule: components["schemas"]["ScheduleStep"][];
         };
         /**
@@ -852,6 +886,11 @@ export interface components {
             readonly cancelled_by: components["schemas"]["CancelledByEnum"] | components["schemas"]["BlankEnum"];
             readonly auction: components["schemas"]["ReservationAuction"];
             readonly studio: components["schemas"]["ReservationStudio"];
+            /**
+             * Format: date-time
+             * @description Until when the owner can cancel free of charge; in the past means it has ended.
+             */
+            readonly cancellable_until: string;
         };
         ReservationAuction: {
             id: number;
@@ -945,6 +984,25 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    root_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiRoot"];
+                };
+            };
+        };
+    };
     auctions_list: {
         parameters: {
             query?: {
