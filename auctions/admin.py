@@ -21,7 +21,7 @@ from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
 from accounts.models import Studio
 from core import l10n
 
-from . import admin_curve, lifecycle, pricing, selectors, services, validation
+from . import admin_curve, hooks, lifecycle, pricing, selectors, services, validation
 from .models import SETTINGS_FIELDS, Auction, AuctionStatus
 
 # Rows one live-prices request may ask for (a changelist page shows 100).
@@ -134,7 +134,7 @@ class AuctionAdmin(StudioScopedAdmin):
     ordering = ("-scheduled_at",)
     actions = ["publish", "cancel", "start_turbo", "duplicate_next_week"]
     applied_message = gettext_lazy("%(verb)s: %(count)s auction(s).")
-    readonly_fields = ("status_now", "price_now", "turbo_started_at", "price_curve")
+    readonly_fields = ("status_now", "price_now", "turbo_started_at", "price_curve", "watch_demand")
     fieldsets = (
         (None, {"fields": ("studio", "title", "description", "allowed_gender", "scheduled_at", "seats")}),
         (
@@ -147,7 +147,7 @@ class AuctionAdmin(StudioScopedAdmin):
             {"fields": ("turbo_enabled", "turbo_trigger_mins", "turbo_drop_amount", "turbo_interval_mins")},
         ),
         (gettext_lazy("Price curve"), {"fields": ("price_curve",)}),
-        (gettext_lazy("Now"), {"fields": ("status_now", "price_now", "turbo_started_at")}),
+        (gettext_lazy("Now"), {"fields": ("status_now", "price_now", "turbo_started_at", "watch_demand")}),
     )
 
     # --- what a manager may see and change -------------------------------------------------
@@ -292,6 +292,28 @@ class AuctionAdmin(StudioScopedAdmin):
             reverse("admin:auctions_curve_preview"),
             obj.pk or "",
             shown,
+        )
+
+    @admin.display(description=gettext_lazy("watching"))
+    def watch_demand(self, obj: Auction) -> SafeString | str:
+        """How many customers watch the auction, at which prices: the demand curve, without names."""
+        if obj.pk is None:
+            return "-"
+        demand = [row for rows in hooks.auction_watch_demand.call(auction=obj) for row in rows]
+        if not demand:
+            return _("Nobody is watching this auction.")
+        watchers = sum(count for _price, count in demand)
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td></tr>", ((l10n.money(p), n) for p, n in demand)
+        )
+        return format_html(
+            '<p class="watch-demand-total">{}</p><table class="watch-demand"><thead><tr><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            ngettext("%(count)s customer watches it", "%(count)s customers watch it", watchers)
+            % {"count": watchers},
+            _("alert price"),
+            _("customers"),
+            rows,
         )
 
     # --- actions (list) and buttons (change page), all through the services ------------------

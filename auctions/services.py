@@ -241,6 +241,8 @@ def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> Tic
             before = {auction.pk: auction.status for auction in due}
             for auction in due:
                 messages.extend(_tick_one(auction, now=now, result=result))
+            if due:
+                hooks.auctions_stepped.call(auctions=due, now=now)
             sql.update_many(due, TICKED_FIELDS)
             events.send_many(messages)
             expired = [

@@ -16,6 +16,9 @@ class ReservationsConfig(AppConfig):
         from . import calendar, notifications, selectors, services
 
         auction_hooks.auction_cancelling.connect(services.reservations_cancel_for_auction)
+        auction_hooks.auction_cancelling.connect(services.watches_end_for_cancelled_auction)
+        auction_hooks.auctions_stepped.connect(services.watches_fire)
+        auction_hooks.auction_watch_demand.connect(selectors.watch_demand)
         auction_hooks.auctions_expired.connect(notifications.notify_expired_unsold)
         account_hooks.account_erasing.connect(services.reservations_cancel_before_erasure)
         account_hooks.standing_of.connect(selectors.standing_of)

@@ -1,6 +1,7 @@
 """Reservation emails: confirmation (with the .ics), cancellation, and the reminder before class."""
 
 import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from core.outbox import queue_email
 
-from .models import Reservation
+from .models import Reservation, Watch
 
 
 def _context(reservation: Reservation) -> dict[str, Any]:
@@ -62,4 +63,22 @@ def queue_reminder(reservation: Reservation) -> None:
         to=reservation.user.email,
         context=_context(reservation),
         language=reservation.user.language,
+    )
+
+
+def queue_price_alert(watch: Watch, *, price: Decimal) -> None:
+    """The price reached the customer's alert: the auction's page in the customer app, in their language."""
+    auction = watch.auction
+    queue_email(
+        template="price_alert",
+        to=watch.user.email,
+        context={
+            "name": watch.user.full_name,
+            "title": auction.title,
+            "price": str(price),
+            "alert_price": str(watch.alert_price),
+            "currency": settings.HOTHOUR_CURRENCY,
+            "url": f"{settings.FRONTEND_URL.rstrip('/')}/auctions/{auction.pk}",
+        },
+        language=watch.user.language,
     )

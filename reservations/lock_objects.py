@@ -1,13 +1,15 @@
 """Every row lock the reservations app takes (after the auction's lock; see auctions.lock_objects)."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 
 from accounts.models import User
 from core import sql
 
-from .models import Reservation, ReservationStatus
+from .models import Reservation, ReservationStatus, Watch, WatchStatus
 
 
 def reservation_lock(reservation_id: int) -> Reservation | None:
@@ -60,3 +62,66 @@ def reservations_lock_due_reminders(*, after: datetime, until: datetime) -> list
         )
         .order_by("pk")
     )
+
+
+def users_try_lock(user_ids: set[int]) -> None:
+    """Lock the customers' rows that nobody else holds, in one statement; never waits.
+
+    For the standing orders, which run under an auction's lock: waiting for a user after an
+    auction would break the lock order (a customer grabbing holds their row, then waits for the
+    auction). A row held elsewhere is skipped and its owner's order served without it; only a
+    grab of theirs on another auction at that very instant could then pass the live cap by one.
+    """
+    if not user_ids:
+        return
+    table = sql.quote(User._meta.db_table)
+    skip = " SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    marks = ", ".join(["%s"] * len(user_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id IN ({marks}) ORDER BY id{sql.for_update()}{skip}",  # noqa: S608 - names from the model
+            sorted(user_ids),
+        )
+
+
+def watches_lock_reached(prices: dict[int, Decimal]) -> list[Watch]:
+    """The ACTIVE watches whose alert price `prices` ({auction id: price now}) has reached, locked,
+    each auction's in firing order: highest alert price first, then the oldest; owners alongside.
+
+    One statement for the batch, answered from the partial (auction, alert_price) index: on
+    PostgreSQL the batch's (auction, price) pairs are joined as two arrays, so a tick of a
+    thousand steps plans one small join rather than a thousand-branch OR.
+    Caller holds these auctions' row locks.
+    """
+    if not prices:
+        return []
+    if connection.vendor != "postgresql":
+        reached = Q()
+        for auction_id, price in prices.items():
+            reached |= Q(auction_id=auction_id, alert_price__gte=price)
+        return list(
+            Watch.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(reached, status=WatchStatus.ACTIVE)
+            .order_by("auction_id", "-alert_price", "created_at", "pk")
+        )
+    watch = sql.columns(Watch, "w")
+    statement = (
+        f"SELECT {watch.sql} FROM {sql.quote(Watch._meta.db_table)} w "  # noqa: S608 - names from the model
+        "JOIN unnest(%s::bigint[], %s::numeric[]) AS r(auction_id, price) "
+        "ON w.auction_id = r.auction_id AND w.alert_price >= r.price "
+        "WHERE w.status = %s ORDER BY w.auction_id, w.alert_price DESC, w.created_at, w.id FOR UPDATE OF w"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [list(prices), list(prices.values()), WatchStatus.ACTIVE])
+        found = [watch.build(row) for row in cursor.fetchall()]
+    if found:
+        owners = User.objects.in_bulk({w.user_id for w in found})
+        for w in found:
+            w.user = owners[w.user_id]
+    return found
+
+
+def watch_lock(*, watch_id: int, user_id: int) -> Watch | None:
+    """One of the customer's watches, locked (another customer's is not found)."""
+    return Watch.objects.select_for_update(of=("self",)).filter(pk=watch_id, user_id=user_id).first()

@@ -35,6 +35,18 @@ MESSAGES = {
         _("%(customer)s cancelled %(code)s for %(title)s; the spot is back on sale.") % d
     ),
     NotificationKind.AUCTION_EXPIRED_UNSOLD: _expired,
+    NotificationKind.PRICE_ALERT: lambda d: (
+        _("%(title)s is now %(price)s, at or below your %(alert_price)s.") % d
+    ),
+    NotificationKind.AUTO_GRAB_WON: lambda d: (
+        _("Your standing order got %(title)s for %(price)s. Your code: %(code)s.") % d
+    ),
+    NotificationKind.AUTO_GRAB_FAILED: lambda d: (
+        _("Your standing order for %(title)s at %(alert_price)s could not book a spot.") % d
+    ),
+    NotificationKind.WATCH_ENDED_CANCELLED: lambda d: (
+        _("%(title)s, which you were watching, was cancelled by the studio.") % d
+    ),
 }
 
 

@@ -98,6 +98,10 @@ class NotificationKind(models.TextChoices):
     BOOKING_SUSPENDED = "BOOKING_SUSPENDED", _("Booking suspended")
     CUSTOMER_CANCELLED = "CUSTOMER_CANCELLED", _("A customer cancelled")
     AUCTION_EXPIRED_UNSOLD = "AUCTION_EXPIRED_UNSOLD", _("Auction ended unsold")
+    PRICE_ALERT = "PRICE_ALERT", _("Price alert")
+    AUTO_GRAB_WON = "AUTO_GRAB_WON", _("Auto-grab won")
+    AUTO_GRAB_FAILED = "AUTO_GRAB_FAILED", _("Auto-grab failed")
+    WATCH_ENDED_CANCELLED = "WATCH_ENDED_CANCELLED", _("Watched class cancelled")
 
 
 class Notification(models.Model):
@@ -123,3 +127,59 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class WatchStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", _("Active")
+    FIRED = "FIRED", _("Fired")
+    ENDED = "ENDED", _("Ended")
+
+
+class Watch(models.Model):
+    """A customer's price alert on an auction; with `auto_grab`, a standing order to book at that price.
+
+    FIRED and ENDED are final: a watch fires at most once (under the auction's row lock).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="watches"
+    )
+    auction = models.ForeignKey(
+        Auction, verbose_name=_("auction"), on_delete=models.CASCADE, related_name="watches"
+    )
+    alert_price = money_field(_("alert price"))
+    auto_grab = models.BooleanField(_("auto-grab"), default=False)
+    status = models.CharField(
+        _("status"), max_length=6, choices=WatchStatus.choices, default=WatchStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    fired_at = models.DateTimeField(_("fired at"), null=True, blank=True)
+    reservation = models.OneToOneField(
+        Reservation,
+        verbose_name=_("reservation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="watch",
+    )
+
+    class Meta:
+        verbose_name = _("watch")
+        verbose_name_plural = _("watches")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "auction"], condition=Q(status="ACTIVE"), name="watch_one_active_per_customer"
+            ),
+            models.CheckConstraint(condition=Q(alert_price__gt=0), name="watch_alert_price_positive"),
+        ]
+        indexes = [
+            # How the tick and the grab find the orders a price reached, without scanning every watch.
+            models.Index(
+                fields=["auction", "alert_price"], condition=Q(status="ACTIVE"), name="watch_active_price_idx"
+            ),
+            models.Index(fields=["user", "status"], name="watch_user_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.auction_id} at {self.alert_price}"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from accounts import hooks as account_hooks
 from accounts.models import User
@@ -15,7 +15,7 @@ from auctions import lifecycle
 from auctions.models import Auction, AuctionStatus
 from core import jobs, sql
 
-from .models import Reservation, ReservationStatus
+from .models import CancelledBy, Reservation, ReservationStatus, Watch, WatchStatus
 
 STRIKE_WINDOW = timedelta(days=90)
 NO_SHOW_JOB = "reservations.no_shows"
@@ -78,6 +78,19 @@ def seat_holders(*, auction_id: int) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
+def cancelled_by_customer(*, auction_id: int, user_id: int) -> bool:
+    """Whether the customer cancelled a reservation of the auction themselves (the grab's
+    `rebook_not_allowed`; one plain statement on its hot path, also once per standing order)."""
+    table = sql.quote(Reservation._meta.db_table)
+    statement = (
+        f"SELECT 1 FROM {table} WHERE auction_id = %s AND user_id = %s "  # noqa: S608 - names from the model
+        "AND status = %s AND cancelled_by = %s LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [auction_id, user_id, ReservationStatus.CANCELLED, CancelledBy.CUSTOMER])
+        return cursor.fetchone() is not None
+
+
 def seats_held(*, auction_id: int) -> int:
     """How many seats of the auction live reservations hold (read under its row lock)."""
     return (
@@ -117,6 +130,17 @@ def standing_of(*, user: User, now: datetime) -> account_hooks.Standing:
         strikes=customer_standing(user=user, now=now).strikes,
         until=max((end for end in ends if end is not None and end > now), default=None),
     )
+
+
+def watch_demand(*, auction: Auction) -> list[tuple[Decimal, int]]:
+    """(alert price, ACTIVE watches at it) of the auction, highest price first; no names."""
+    rows = (
+        Watch.objects.filter(auction_id=auction.pk, status=WatchStatus.ACTIVE)
+        .values_list("alert_price")
+        .annotate(watchers=Count("id"))
+        .order_by("-alert_price")
+    )
+    return [(price, watchers) for price, watchers in rows]
 
 
 # --- the front desk ----------------------------------------------------------------------------

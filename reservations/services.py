@@ -15,19 +15,27 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import EmailNotVerified
-from auctions import events
+from auctions import events, lifecycle
 from auctions import lock_objects as auction_locks
 from auctions import services as auction_services
 from auctions.lifecycle import is_grabbable
 from auctions.models import AllowedGender, Auction, AuctionStatus
 from auctions.pricing import PriceSettings, price_at
 from core import jobs, sql
-from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 from . import emails, lock_objects, notifications, selectors
 from .api.serializers import ReservationSerializer
 from .metrics import GRAB_SECONDS, GRABS
-from .models import CancelledBy, Notification, NotificationKind, Reservation, ReservationStatus
+from .models import (
+    CancelledBy,
+    Notification,
+    NotificationKind,
+    Reservation,
+    ReservationStatus,
+    Watch,
+    WatchStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -184,17 +192,13 @@ def _grab(
     idempotency_key: str | None,
     booking_code: str,
 ) -> tuple[Reservation, bool]:
+    refusal: DomainError | None = None
     with transaction.atomic():
         # The customer first: their grabs queue here, so the cap on live reservations holds.
         if not lock_objects.user_lock(user.pk):
             raise NotFound
         standing = selectors.customer_standing(user=user, now=timezone.now())
-        carried_over = user.inherited_suspension_until
-        if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT or (
-            # Suspended as a deleted account with the same email or phone (accounts.SuspendedIdentity).
-            carried_over is not None and carried_over > timezone.now()
-        ):
-            raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
+        _check_not_suspended(user, standing)
         auction = auction_locks.auction_lock(auction_id)
         if auction is None or auction.status == AuctionStatus.DRAFT:
             raise NotFound(_("No such auction."))
@@ -206,59 +210,100 @@ def _grab(
                 return replay, False
         # The grab's instant is when we hold the lock: nobody can sell these seats before us now.
         now = timezone.now()
-        holders = selectors.seat_holders(auction_id=auction.pk)
-        if user.pk in holders.values():
-            raise AlreadyBooked(_("You already have this spot."))
-        price = _check_auction(auction, user=user, now=now)
-        seat_no = _lowest_free_seat(holders, auction.seats)
-        if standing.live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
-            raise ReservationLimit(
-                _("You already hold %(limit)s reservations; use or cancel one first.")
-                % {"limit": settings.HOTHOUR_MAX_LIVE_RESERVATIONS}
-            )
-        if expected_price is not None and price > expected_price:
-            raise PriceChanged(_("The price is now %(price)s.") % {"price": price}, current_price=str(price))
-        reservation = Reservation(
-            auction=auction,
-            user=user,
-            locked_price=price,
-            booking_code=booking_code,
-            reserved_at=now,
-            idempotency_key=idempotency_key,
-            seat_no=seat_no,
-        )
+        # Standing orders the price has reached come before this grab (DESIGN section 3), and
+        # stay filled when the grab is refused: the refusal then commits them before it answers.
+        fired = watches_fire(auctions=[auction], now=now)
         try:
-            sql.insert(reservation)
-        except IntegrityError as exc:
-            # Backstops of the lock: under it, only the booking code can collide.
-            constraint = _violated_constraint(exc)
-            if constraint == "reservation_one_live_per_seat":
-                raise AuctionSold(_("Someone else got this spot first.")) from exc
-            if constraint == "reservation_one_live_per_customer":
-                raise AlreadyBooked(_("You already have this spot.")) from exc
-            if constraint == "reservation_idempotency_key_unique":
-                raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
-            raise _BookingCodeTaken from exc
-        auction_services.auction_seat_taken(
-            auction=auction, seats_sold=len(holders) + 1, price=price, now=now
-        )
-        events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
-        notifications.notify(
-            recipients=[user],
-            kind=NotificationKind.BOOKING_CONFIRMED,
-            data=notifications.reservation_facts(reservation),
-        )
-        emails.queue_booking_confirmation(reservation)
+            with transaction.atomic(savepoint=fired > 0):
+                reservation = _book(
+                    user=user,
+                    auction=auction,
+                    now=now,
+                    standing=standing,
+                    expected_price=expected_price,
+                    idempotency_key=idempotency_key,
+                    booking_code=booking_code,
+                )
+        except DomainError as exc:
+            if not fired:
+                raise
+            refusal = exc
+        if refusal is None and auction.status == AuctionStatus.SOLD:
+            _watches_end(auction_ids=[auction.pk])
+    if refusal is not None:
+        raise refusal
     return reservation, True
+
+
+def _check_not_suspended(user: User, standing: selectors.Standing) -> None:
+    carried_over = user.inherited_suspension_until
+    if standing.strikes >= settings.HOTHOUR_NO_SHOW_LIMIT or (
+        # Suspended as a deleted account with the same email or phone (accounts.SuspendedIdentity).
+        carried_over is not None and carried_over > timezone.now()
+    ):
+        raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
+
+
+def _book(
+    *,
+    user: User,
+    auction: Auction,
+    now: datetime,
+    standing: selectors.Standing,
+    expected_price: Decimal | None,
+    idempotency_key: str | None,
+    booking_code: str,
+    notice: str = NotificationKind.BOOKING_CONFIRMED,
+) -> Reservation:
+    """Book `user` a seat of `auction` at the instant `now`, or refuse with the grab's code.
+
+    The one booking path of the manual grab and the standing orders. Caller holds the auction's
+    row lock (and the customer's, which `standing` was read under, whenever it could take it).
+    """
+    holders = selectors.seat_holders(auction_id=auction.pk)
+    if user.pk in holders.values():
+        raise AlreadyBooked(_("You already have this spot."))
+    price = _check_auction(auction, user=user, now=now)
+    seat_no = _lowest_free_seat(holders, auction.seats)
+    if standing.live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
+        raise ReservationLimit(
+            _("You already hold %(limit)s reservations; use or cancel one first.")
+            % {"limit": settings.HOTHOUR_MAX_LIVE_RESERVATIONS}
+        )
+    if expected_price is not None and price > expected_price:
+        raise PriceChanged(_("The price is now %(price)s.") % {"price": price}, current_price=str(price))
+    reservation = Reservation(
+        auction=auction,
+        user=user,
+        locked_price=price,
+        booking_code=booking_code,
+        reserved_at=now,
+        idempotency_key=idempotency_key,
+        seat_no=seat_no,
+    )
+    try:
+        sql.insert(reservation)
+    except IntegrityError as exc:
+        # Backstops of the lock: under it, only the booking code can collide.
+        constraint = _violated_constraint(exc)
+        if constraint == "reservation_one_live_per_seat":
+            raise AuctionSold(_("Someone else got this spot first.")) from exc
+        if constraint == "reservation_one_live_per_customer":
+            raise AlreadyBooked(_("You already have this spot.")) from exc
+        if constraint == "reservation_idempotency_key_unique":
+            raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
+        raise _BookingCodeTaken from exc
+    auction_services.auction_seat_taken(auction=auction, seats_sold=len(holders) + 1, price=price, now=now)
+    events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
+    notifications.notify(recipients=[user], kind=notice, data=notifications.reservation_facts(reservation))
+    emails.queue_booking_confirmation(reservation)
+    return reservation
 
 
 def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
     # Before "sold": holding the spot (sold to everyone else), cancelling and re-buying it cheaper
     # is refused whatever the spot's state. A cancellation by the studio does not count.
-    cancelled_before = Reservation.objects.filter(
-        auction=auction, user=user, status=ReservationStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
-    )
-    if cancelled_before.exists():
+    if selectors.cancelled_by_customer(auction_id=auction.pk, user_id=user.pk):
         raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
     if auction.status == AuctionStatus.SOLD:
         # A customer holding a seat already was answered `already_booked` before this.
@@ -549,6 +594,226 @@ def sessions_close(*, user: User) -> None:
     events.send([events.user_group(user.pk)], SESSION_REVOKED, {})
 
 
+# One instance for every call: its fields are built once (a plain serializer with no context).
+_PRIVATE_SHAPE = ReservationSerializer()
+
+
 def reservation_private_data(reservation: Reservation) -> dict[str, object]:
     """A reservation as its owner sees it (the API's shape; it carries the booking code)."""
-    return dict(ReservationSerializer(reservation).data)
+    return dict(_PRIVATE_SHAPE.to_representation(reservation))
+
+
+class WatchLimit(Conflict):
+    code = "watch_limit"
+
+
+class WatchClosed(Conflict):
+    code = "watch_closed"
+
+
+WATCHABLE_STATUSES = (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
+
+
+def watches_fire(*, auctions: list[Auction], now: datetime) -> int:
+    """Fire every ACTIVE watch whose alert price these auctions' price at `now` has reached: an
+    alert is sent, a standing order is booked at `now`'s price or refused with the grab's code.
+
+    Orders fill by price then time (highest alert price first, then the oldest watch), each watch
+    at most once: its status changes in the caller's transaction, under the auction's lock.
+    Caller holds the row locks of `auctions` (the tick, or a grab before it serves itself).
+    Watches of an auction that ends up SOLD or EXPIRED end. Returns how many watches changed.
+    """
+    open_now = {
+        auction.pk: auction
+        for auction in auctions
+        if auction.status != AuctionStatus.SOLD
+        and is_grabbable(auction.status, PriceSettings.of(auction), now)
+    }
+    prices = {pk: price_at(PriceSettings.of(auction), now) for pk, auction in open_now.items()}
+    fired = lock_objects.watches_lock_reached(prices)
+    lock_objects.users_try_lock({w.user_id for w in fired if w.auto_grab})
+    alerts: list[Watch] = []
+    for watch in fired:
+        auction = watch.auction = open_now[watch.auction_id]
+        if auction.status == AuctionStatus.SOLD and not watch.auto_grab:
+            watch.status = WatchStatus.ENDED  # an alert for a class that just sold out helps nobody
+            continue
+        watch.status = WatchStatus.FIRED
+        watch.fired_at = now
+        if watch.auto_grab:
+            watch.reservation = _fill_order(watch, now=now)
+        else:
+            alerts.append(watch)
+    if fired:
+        sql.update_many(fired, ["status", "fired_at", "reservation"])
+    if alerts:
+        _send_price_alerts(alerts, prices)
+    ended = [a.pk for a in auctions if a.status in (AuctionStatus.SOLD, AuctionStatus.EXPIRED)]
+    return len(fired) + (_watches_end(auction_ids=ended) if ended else 0)
+
+
+def _fill_order(watch: Watch, *, now: datetime) -> Reservation | None:
+    """Book a standing order's owner at `now`, with every check of the grab in its order.
+
+    Caller holds the auction's row lock, and the owner's if it was free: waiting for a user under
+    an auction's lock would break the lock order (see `lock_objects.users_try_lock`).
+    """
+    user, auction = watch.user, watch.auction
+    try:
+        if user.is_staff or user.is_superuser:
+            raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
+        if not user.is_verified:
+            raise EmailNotVerified(_("Confirm your email address before booking."))
+        standing = selectors.customer_standing(user=user, now=now)
+        _check_not_suspended(user, standing)
+        # No savepoint (two more round trips per order): a refusal comes before any write, and
+        # a booking code that collides (one in ~900 million) fails the whole transaction, whose
+        # watches stay ACTIVE for the next beat or grab to fill with other codes.
+        return _book(
+            user=user,
+            auction=auction,
+            now=now,
+            standing=standing,
+            expected_price=watch.alert_price,
+            idempotency_key=None,
+            booking_code=new_booking_code(),
+            notice=NotificationKind.AUTO_GRAB_WON,
+        )
+    except DomainError as refusal:
+        notifications.notify(
+            recipients=[user],
+            kind=NotificationKind.AUTO_GRAB_FAILED,
+            data={**_watch_facts(watch), "code": refusal.code},
+        )
+        return None
+
+
+def _watch_facts(watch: Watch) -> dict[str, object]:
+    return {
+        "watch_id": watch.pk,
+        "auction_id": watch.auction_id,
+        "title": watch.auction.title,
+        "alert_price": str(watch.alert_price),
+    }
+
+
+def _send_price_alerts(alerts: list[Watch], prices: dict[int, Decimal]) -> None:
+    for watch in alerts:
+        facts = {**_watch_facts(watch), "price": str(prices[watch.auction_id])}
+        notifications.notify(recipients=[watch.user], kind=NotificationKind.PRICE_ALERT, data=facts)
+        emails.queue_price_alert(watch, price=prices[watch.auction_id])
+
+
+def _watches_end(*, auction_ids: list[int]) -> int:
+    """The auctions sold out, expired or were cancelled: their watches still ACTIVE end with them."""
+    return Watch.objects.filter(auction_id__in=auction_ids, status=WatchStatus.ACTIVE).update(
+        status=WatchStatus.ENDED
+    )
+
+
+def watches_end_for_cancelled_auction(*, auction: Auction, now: datetime) -> None:
+    """The studio cancelled the auction (caller holds its lock): its watches end, their owners told."""
+    ending = list(
+        Watch.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(auction_id=auction.pk, status=WatchStatus.ACTIVE)
+        .order_by("pk")
+    )
+    _watches_end(auction_ids=[auction.pk])
+    for watch in ending:
+        watch.auction = auction
+        notifications.notify(
+            recipients=[watch.user], kind=NotificationKind.WATCH_ENDED_CANCELLED, data=_watch_facts(watch)
+        )
+
+
+def watch_save(
+    *, user: User, auction_id: int, alert_price: Decimal, auto_grab: bool, now: datetime | None = None
+) -> tuple[Watch, bool]:
+    """Watch an auction at a price; a customer's ACTIVE watch of it is updated instead.
+
+    Returns the watch and whether it was created now.
+    """
+    _check_may_watch(user)
+    with transaction.atomic():
+        # The customer's row serialises their watches, so the cap and "one per auction" hold.
+        if not lock_objects.user_lock(user.pk):
+            raise NotFound
+        auction = Auction.objects.filter(pk=auction_id).exclude(status=AuctionStatus.DRAFT).first()
+        if auction is None:
+            raise NotFound(_("No such auction."))
+        now = now or timezone.now()
+        _check_alert_price(auction, alert_price, now=now)
+        watch = Watch.objects.filter(user=user, auction=auction, status=WatchStatus.ACTIVE).first()
+        if watch is not None:
+            watch.alert_price, watch.auto_grab = alert_price, auto_grab
+            watch.save(update_fields=["alert_price", "auto_grab"])
+            return watch, False
+        if Watch.objects.filter(user=user, status=WatchStatus.ACTIVE).count() >= settings.HOTHOUR_MAX_WATCHES:
+            raise WatchLimit(
+                _("You are watching %(limit)s auctions already; stop watching one first.")
+                % {"limit": settings.HOTHOUR_MAX_WATCHES}
+            )
+        watch = Watch.objects.create(
+            user=user, auction=auction, alert_price=alert_price, auto_grab=auto_grab, created_at=now
+        )
+    return watch, True
+
+
+def watch_update(
+    *,
+    user: User,
+    watch_id: int,
+    alert_price: Decimal | None = None,
+    auto_grab: bool | None = None,
+    now: datetime | None = None,
+) -> Watch:
+    with transaction.atomic():
+        watch = _locked_active_watch(user=user, watch_id=watch_id)
+        if alert_price is not None:
+            auction = Auction.objects.get(pk=watch.auction_id)
+            _check_alert_price(auction, alert_price, now=now or timezone.now())
+            watch.alert_price = alert_price
+        if auto_grab is not None:
+            watch.auto_grab = auto_grab
+        watch.save(update_fields=["alert_price", "auto_grab"])
+    return watch
+
+
+def watch_delete(*, user: User, watch_id: int) -> None:
+    with transaction.atomic():
+        _locked_active_watch(user=user, watch_id=watch_id).delete()
+
+
+def _locked_active_watch(*, user: User, watch_id: int) -> Watch:
+    watch = lock_objects.watch_lock(watch_id=watch_id, user_id=user.pk)
+    if watch is None:
+        raise NotFound(_("No such watch."))
+    if watch.status != WatchStatus.ACTIVE:
+        raise WatchClosed(_("This watch has already fired or ended."))
+    return watch
+
+
+def _check_may_watch(user: User) -> None:
+    if user.is_staff or user.is_superuser:
+        raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
+    if not user.is_verified:
+        raise EmailNotVerified(_("Confirm your email address before booking."))
+
+
+def _check_alert_price(auction: Auction, alert_price: Decimal, *, now: datetime) -> None:
+    """The auction still sells (SCHEDULED or ACTIVE at `now`) and `alert_price` lies in
+    [floor, price now): a price already reached would fire at once, one below the floor never."""
+    settings_ = PriceSettings.of(auction)
+    if lifecycle.status_at(auction.status, settings_, now) not in WATCHABLE_STATUSES:
+        raise AuctionNotActive(_("This auction is not open for booking."))
+    price = price_at(settings_, now)
+    if not auction.floor_price <= alert_price < price:
+        raise Invalid(
+            {
+                "alert_price": [
+                    _("Choose a price from %(floor)s up to, but not including, %(price)s.")
+                    % {"floor": auction.floor_price, "price": price}
+                ]
+            }
+        )

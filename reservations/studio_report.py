@@ -12,7 +12,7 @@ from django.db.models import Count, Q, Sum
 from auctions import pricing
 from auctions.models import Auction, AuctionStatus
 
-from .models import Reservation, ReservationStatus
+from .models import Reservation, ReservationStatus, Watch
 
 SOLD_STATUSES = (ReservationStatus.PENDING_ON_SITE, ReservationStatus.COMPLETED, ReservationStatus.NO_SHOW)
 # Auctions whose sale has ended with seats sold or not (a cancelled one offered nothing in the end).
@@ -30,6 +30,7 @@ class StudioFigures:
     revenue: Decimal  # locked prices of checked-in reservations
     average_discount_percent: Decimal | None  # vs the start price, over seats sold
     turbo_share_percent: Decimal | None  # sales made while turbo ran
+    auto_grab_sold: int  # seats sold by a standing order (a watch with auto_grab)
     no_shows: int
 
 
@@ -58,6 +59,11 @@ def studio_figures(*, studio_id: int | None, start: datetime, end: datetime) -> 
     revenue = Reservation.objects.filter(auction__in=auctions, status=ReservationStatus.COMPLETED).aggregate(
         total=Sum("locked_price")
     )["total"] or Decimal("0.00")
+    by_order = set(
+        Watch.objects.filter(reservation__in=[sale.pk for sale in sales]).values_list(
+            "reservation_id", flat=True
+        )
+    )
     no_shows = sum(1 for sale in sales if sale.status == ReservationStatus.NO_SHOW)
     sold = len(sales)
     sold_of_ended = sum(1 for sale in sales if sale.auction.status in SALE_ENDED)
@@ -75,5 +81,6 @@ def studio_figures(*, studio_id: int | None, start: datetime, end: datetime) -> 
         revenue=revenue,
         average_discount_percent=_percent(sum(discounts, Decimal(0)), len(discounts)) if discounts else None,
         turbo_share_percent=_percent(in_turbo, sold),
+        auto_grab_sold=sum(1 for sale in sales if sale.pk in by_order),
         no_shows=no_shows,
     )

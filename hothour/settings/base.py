@@ -356,6 +356,7 @@ CELERY_BEAT_SCHEDULE = {
 
 HOTHOUR_CURRENCY = env.str("HOTHOUR_CURRENCY", default="TRY")
 HOTHOUR_MAX_LIVE_RESERVATIONS = env.int("HOTHOUR_MAX_LIVE_RESERVATIONS", default=3)
+HOTHOUR_MAX_WATCHES = env.int("HOTHOUR_MAX_WATCHES", default=20)
 HOTHOUR_CANCEL_CUTOFF_MINUTES = env.int("HOTHOUR_CANCEL_CUTOFF_MINUTES", default=120)
 # The front desk may undo a check-in (a wrong code taken) for this long after making it.
 HOTHOUR_CHECKIN_UNDO_MINUTES = env.int("HOTHOUR_CHECKIN_UNDO_MINUTES", default=5)

@@ -5,6 +5,7 @@ The world of every cell (built afresh for each one, so cells never interfere):
 - auction A, ACTIVE, of S; auction D, a DRAFT of S;
 - reservation R of `customer` (pending, class later today, still cancellable), on a sold auction of S;
 - notification N of `customer` (unread), about R;
+- watch W of `customer` on A, ACTIVE, at A's floor price;
 - `unverified` (email not confirmed), `other_customer`, `superuser`.
 
 A cell is what the caller gets:
@@ -13,7 +14,7 @@ A cell is what the caller gets:
 - `"302 login"`: the back office sends the caller to its login page;
 - for WebSockets: `"snapshot"` (connected, the first frame is the snapshot; `+R`/`-R` as above)
   or the close code (4401 no valid token, 4404 no such auction).
-Whatever the cell, only the customer may change R or N (checked after every HTTP cell).
+Whatever the cell, only the customer may change R, N or W (checked after every HTTP cell).
 """
 
 import json
@@ -35,7 +36,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, CustomerFactory, StudioFa
 from auctions.models import Auction
 from auctions.tests.factories import AuctionFactory
 from hothour.asgi import application
-from reservations.models import Notification, NotificationKind, Reservation, ReservationStatus
+from reservations.models import Notification, NotificationKind, Reservation, ReservationStatus, Watch
 from reservations.notifications import reservation_facts
 from reservations.tests.factories import ReservationFactory
 
@@ -44,8 +45,9 @@ UNVERIF = "403 email_not_verified"
 STAFF = "403 staff_cannot_book"
 LOGIN = "302 login"
 SNAP = "snapshot"
-# Lists: does the caller see A (the auction), R (the reservation), N (the notification)?
+# Lists: does the caller see A (the auction), R (the reservation), N (the notification), W (the watch)?
 A_IN, R_IN, R_OUT, N_IN, N_OUT = "200 +A", "200 +R", "200 -R", "200 +N", "200 -N"
+W_IN, W_OUT = "200 +W", "200 -W"
 SNAP_A, SNAP_R, SNAP_NOR = "snapshot +A", "snapshot +R", "snapshot -R"
 
 # fmt: off
@@ -79,6 +81,11 @@ HTTP = [
     ("GET    notifications/",                  401,     N_OUT,   N_IN,    N_OUT,   N_OUT,   N_OUT,   N_OUT),
     ("POST   notifications/{N}/read/",         401,     404,     200,     404,     404,     404,     404),
     ("POST   notifications/read-all/",         401,     200,     200,     200,     200,     200,     200),
+    ("POST   watches/",                        401,     UNVERIF, 200,     201,     STAFF,   STAFF,   STAFF),
+    ("GET    watches/",                        401,     W_OUT,   W_IN,    W_OUT,   W_OUT,   W_OUT,   W_OUT),
+    ("GET    watches/{W}/",                    401,     404,     200,     404,     404,     404,     404),
+    ("PATCH  watches/{W}/",                    401,     404,     200,     404,     404,     404,     404),
+    ("DELETE watches/{W}/",                    401,     404,     204,     404,     404,     404,     404),
     ("GET    calendar/{feed}/hothour.ics",     200,     200,     200,     200,     200,     200,     200),
     ("GET    calendar/not-a-feed/hothour.ics", 404,     404,     404,     404,     404,     404,     404),
     ("GET    health/",                         200,     200,     200,     200,     200,     200,     200),
@@ -120,6 +127,7 @@ class World:
     draft: Auction
     reservation: Reservation
     notification: Notification
+    watch: Watch
     customer_refresh: str
 
     @property
@@ -131,6 +139,7 @@ class World:
             "D": self.draft.pk,
             "R": self.reservation.pk,
             "N": self.notification.pk,
+            "W": self.watch.pk,
             "customer": self.users["customer"].pk,
             "feed": self.users["customer"].calendar_token,
         }
@@ -159,14 +168,16 @@ def build_world() -> World:
         "superuser": User.objects.create_superuser("root@example.com", DEFAULT_PASSWORD, full_name="Root"),
     }
     reservation = ReservationFactory.create(auction__studio=studio, user=customer)
+    auction = AuctionFactory.create(studio=studio)
     return World(
         users=users,
-        auction=AuctionFactory.create(studio=studio),
+        auction=auction,
         draft=AuctionFactory.create(studio=studio, draft=True),
         reservation=reservation,
         notification=Notification.objects.create(
             user=customer, kind=NotificationKind.BOOKING_CONFIRMED, data=reservation_facts(reservation)
         ),
+        watch=Watch.objects.create(user=customer, auction=auction, alert_price=auction.floor_price),
         customer_refresh=str(RefreshToken.for_user(customer)),
     )
 
@@ -197,6 +208,8 @@ def _body(request_line: str, world: World) -> dict[str, Any] | None:
         "PATCH auth/me/": {"full_name": "Yeni Ad"},
         "DELETE auth/me/": {"password": DEFAULT_PASSWORD},
         "POST reservations/": {"auction_id": world.auction.pk},
+        "POST watches/": {"auction_id": world.auction.pk, "alert_price": str(world.auction.floor_price)},
+        "PATCH watches/{W}/": {"auto_grab": True},
     }
     return bodies.get(request_line)
 
@@ -249,9 +262,11 @@ def test_each_endpoint_answers_each_caller_as_the_matrix_says(request_line, call
     elif detail is not None:
         assert response.json()["code"] == detail
     if caller != "customer":
-        reservation, notification = world.reservation, world.notification
+        reservation, notification, watch = world.reservation, world.notification, world.watch
         reservation.refresh_from_db()
         notification.refresh_from_db()
+        watch.refresh_from_db()
+        assert watch.auto_grab is False
         assert reservation.status == ReservationStatus.PENDING_ON_SITE
         assert notification.read_at is None
         assert User.objects.get(pk=world.users["customer"].pk).is_active

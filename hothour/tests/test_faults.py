@@ -49,7 +49,14 @@ from auctions.tests.factories import AuctionFactory
 from hothour.tests.processes import Processes
 from hothour.tests.processes import free_port as _free_port
 from hothour.tests.processes import wait_until as _wait_until
-from reservations.models import Reservation, ReservationStatus
+from reservations.models import (
+    Notification,
+    NotificationKind,
+    Reservation,
+    ReservationStatus,
+    Watch,
+    WatchStatus,
+)
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
@@ -1042,3 +1049,87 @@ def test_two_beats_at_once_never_process_an_auction_twice(tmp_path):
     assert "ERROR" not in worker_log
     assert "Traceback" not in worker_log
     assert listener.closed is None
+
+
+# --- 5. A worker killed in the middle of a tick that fills standing orders --------------------
+
+ORDER_AUCTIONS = 3000  # as many auctions as the tick test, one standing order on each price step
+
+
+def test_a_worker_killed_mid_tick_fires_each_standing_order_exactly_once(tmp_path):
+    # given thousands of due auctions (several batches); every price step (500 -> 450) reaches
+    # one auto-grab order at 450, every close ends one watch, every opening reaches none
+    now = timezone.now()
+    studio = StudioFactory.create()
+    Auction.objects.bulk_create(due_auctions(studio, ORDER_AUCTIONS, now), batch_size=1000)
+    auctions = list(Auction.objects.filter(studio=studio).order_by("pk"))
+    owners = User.objects.bulk_create(
+        User(
+            email=f"order{i}@example.com",
+            full_name=f"Order owner {i}",
+            gender=Gender.FEMALE,
+            is_verified=True,
+            password=make_password(None),
+        )
+        for i in range(len(auctions))
+    )
+    Watch.objects.bulk_create(
+        Watch(user=owner, auction=auction, alert_price=Decimal("450.00"), auto_grab=True, created_at=now)
+        for owner, auction in zip(owners, auctions, strict=True)
+    )
+    steps = {a.pk for i, a in enumerate(auctions) if i % 3 == 0}
+
+    with Processes(tmp_path) as processes:
+        redis = PrivateRedis(processes)
+        redis.start()
+        env = _app_environment(database_url=_test_database_url(), redis_url=redis.url)
+        worker = _celery("worker", "--pool", "solo", "--loglevel", "info", "--without-heartbeat")
+        processes.start("worker-1", [*worker, "-n", "orders1@%h"], env)
+        _wait_until(_worker_ready(processes, "worker-1"), 30, "the first worker")
+
+        # when the worker is killed once the tick has committed a batch and is inside another
+        send_tick(redis.url)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done, writers = _tick_progress(now)
+            if TICK_BATCH <= done < ORDER_AUCTIONS and writers:
+                break
+            time.sleep(0.002)
+        else:
+            pytest.fail(f"never saw the tick between batches (committed {done})")
+        processes.kill("worker-1")
+        _wait_until(lambda: _backends_gone(writers), 15, "the killed worker's session to end")
+        fired_at_kill = Watch.objects.exclude(status=WatchStatus.ACTIVE).count()
+        booked_at_kill = Reservation.objects.count()
+
+        # and a new worker runs the next tick
+        processes.start("worker-2", [*worker, "-n", "orders2@%h"], env)
+        _wait_until(_worker_ready(processes, "worker-2"), 30, "the second worker")
+        send_tick(redis.url)
+        _wait_until(TickHeartbeat.objects.exists, 60, "the second tick to finish")
+
+    # then every order on a price step fired once and booked once; the rest ended or wait
+    watches = {w.auction_id: w for w in Watch.objects.all()}
+    reservations = Counter(Reservation.objects.values_list("auction_id", flat=True))
+    notices = Counter(Notification.objects.values_list("user_id", "kind"))
+    _print_table(
+        "FAULT 5: Celery worker killed -9 in the middle of a tick that fills standing orders",
+        [
+            ("due auctions / orders reached by their step", f"{ORDER_AUCTIONS} / {len(steps)}"),
+            ("watches fired or ended, reservations at the kill", f"{fired_at_kill}, {booked_at_kill}"),
+            ("reservations in the end", sum(reservations.values())),
+            ("watch statuses in the end", dict(Counter(w.status for w in watches.values()))),
+        ],
+    )
+    assert 0 < booked_at_kill < len(steps), "the kill did not land in the middle of the filling"
+    assert set(reservations) == steps
+    assert set(reservations.values()) == {1}
+    for auction_id, watch in watches.items():
+        if auction_id in steps:
+            assert watch.status == WatchStatus.FIRED
+            assert watch.reservation is not None
+            assert watch.reservation.auction_id == auction_id
+    assert {w.status for a, w in watches.items() if a not in steps} <= {WatchStatus.ENDED, WatchStatus.ACTIVE}
+    won = [(w.user_id, NotificationKind.AUTO_GRAB_WON) for a, w in watches.items() if a in steps]
+    assert all(notices[key] == 1 for key in won)
+    assert not any(kind == NotificationKind.AUTO_GRAB_FAILED for _, kind in notices)

@@ -18,7 +18,7 @@ Two of schemathesis' checks are left out on purpose:
   check above (no 5xx, a documented status and body).
 
 Generated ids and secrets are sometimes swapped for real ones (`_aim`), so requests reach past
-404 into the seeded studios, auctions in every state, reservations and notifications.
+404 into the seeded studios, auctions in every state, reservations, notifications and watches.
 
 Logout, password change and account deletion would end the caller's session mid-run, so for
 those three operations the token-holding caller is re-created for every example (and given its
@@ -54,7 +54,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, CustomerFactory, ManagerF
 from auctions.models import AllowedGender
 from auctions.tests.factories import AuctionFactory
 from hothour.wsgi import application
-from reservations.models import Notification, NotificationKind, ReservationStatus
+from reservations.models import Notification, NotificationKind, ReservationStatus, Watch, WatchStatus
 from reservations.notifications import reservation_facts
 from reservations.tests.factories import ReservationFactory
 
@@ -168,6 +168,18 @@ def world(db, settings, _one_connection) -> World:
             user=someone_else, kind=NotificationKind.BOOKING_CONFIRMED, data=facts[3]
         ),
     ]
+    watches = [
+        Watch.objects.create(user=customer, auction=auctions[0], alert_price=auctions[0].floor_price),
+        Watch.objects.create(
+            user=customer,
+            auction=auctions[1],
+            alert_price=auctions[1].floor_price,
+            auto_grab=True,
+            status=WatchStatus.FIRED,
+            fired_at=now,
+        ),
+        Watch.objects.create(user=someone_else, auction=auctions[0], alert_price=auctions[0].floor_price),
+    ]
     return World(
         customer=customer,
         manager=manager,
@@ -176,6 +188,7 @@ def world(db, settings, _one_connection) -> World:
             "studios": [studio.pk, other_studio.pk],
             "reservations": [reservation.pk for reservation in reservations],
             "notifications": [notification.pk for notification in notifications],
+            "watches": [watch.pk for watch in watches],
         },
     )
 

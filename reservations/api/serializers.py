@@ -1,10 +1,12 @@
 """Reservation shapes: only ever shown to their owner (they carry the booking code)."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from auctions.models import AllowedGender
 from reservations.messages import message_of
-from reservations.models import CancelledBy, Notification, NotificationKind, ReservationStatus
+from reservations.models import CancelledBy, Notification, NotificationKind, ReservationStatus, WatchStatus
 
 
 # Plain serializers with declared fields: a grab answers faster without ModelSerializer's
@@ -73,3 +75,27 @@ class NotificationSerializer(serializers.Serializer):
 
 class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
+
+
+class WatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    auction_id = serializers.IntegerField(read_only=True)
+    alert_price = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    auto_grab = serializers.BooleanField(read_only=True)
+    status = serializers.ChoiceField(choices=WatchStatus.choices, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    fired_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reservation_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+
+class WatchCreateSerializer(serializers.Serializer):
+    auction_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    alert_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    auto_grab = serializers.BooleanField(default=False)
+
+
+class WatchUpdateSerializer(serializers.Serializer):
+    alert_price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False
+    )
+    auto_grab = serializers.BooleanField(required=False)

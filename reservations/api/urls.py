@@ -14,5 +14,7 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notification-list"),
     path("notifications/<int:pk>/read/", views.NotificationReadView.as_view(), name="notification-read"),
     path("notifications/read-all/", views.NotificationReadAllView.as_view(), name="notification-read-all"),
+    path("watches/", views.WatchListCreateView.as_view(), name="watch-list"),
+    path("watches/<int:pk>/", views.WatchDetailView.as_view(), name="watch-detail"),
     path("calendar/<str:token>/hothour.ics", views.CalendarFeedView.as_view(), name="calendar-feed"),
 ]

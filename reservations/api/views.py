@@ -19,13 +19,16 @@ from core.api.schema import BODY, error_responses
 from core.api.throttles import ScopedThrottle
 from core.errors import Invalid, NotFound
 from reservations import calendar, selectors, services
-from reservations.models import Notification
+from reservations.models import Notification, Watch
 
 from .serializers import (
     GrabSerializer,
     MarkedSerializer,
     NotificationSerializer,
     ReservationSerializer,
+    WatchCreateSerializer,
+    WatchSerializer,
+    WatchUpdateSerializer,
     WhenSerializer,
 )
 
@@ -207,3 +210,73 @@ def _ics_response(content: bytes, filename: str | None) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+WATCH_403 = "`email_not_verified`, `staff_cannot_book`."
+
+
+class WatchListCreateView(generics.ListAPIView):
+    """GET: own watches, newest first (fired and ended ones too). POST: watch an auction at a price."""
+
+    serializer_class = WatchSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list[type] = []
+
+    def get_queryset(self) -> Any:
+        return Watch.objects.filter(user=request_user(self.request))
+
+    @extend_schema(responses={200: WatchSerializer, **error_responses(400, 401, e404="No such page.")})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=WatchCreateSerializer,
+        responses={
+            200: WatchSerializer,
+            201: WatchSerializer,
+            **error_responses(
+                *BODY,
+                401,
+                e403=WATCH_403,
+                e404="No such auction (`not_found`).",
+                e409="`auction_not_active` or `watch_limit`.",
+            ),
+        },
+        description="Creates a watch (201), or updates the caller's ACTIVE watch of the auction (200).",
+    )
+    def post(self, request: Request) -> Response:
+        given = WatchCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        watch, created = services.watch_save(user=request_user(request), **given.validated_data)
+        return Response(
+            WatchSerializer(watch).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class WatchDetailView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: WatchSerializer, **error_responses(401, 404)})
+    def get(self, request: Request, pk: int) -> Response:
+        watch = Watch.objects.filter(pk=pk, user=request_user(request)).first()
+        if watch is None:
+            raise NotFound(_("No such watch."))
+        return Response(WatchSerializer(watch).data)
+
+    @extend_schema(
+        request=WatchUpdateSerializer,
+        responses={
+            200: WatchSerializer,
+            **error_responses(*BODY, 401, 404, e409="`watch_closed` or `auction_not_active`."),
+        },
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        given = WatchUpdateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        watch = services.watch_update(user=request_user(request), watch_id=pk, **given.validated_data)
+        return Response(WatchSerializer(watch).data)
+
+    @extend_schema(responses={204: None, **error_responses(401, 404, e409="`watch_closed`.")})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.watch_delete(user=request_user(request), watch_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -423,6 +423,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/watches/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description GET: own watches, newest first (fired and ended ones too). POST: watch an auction at a price. */
+        get: operations["watches_list"];
+        put?: never;
+        /** @description Creates a watch (201), or updates the caller's ACTIVE watch of the auction (200). */
+        post: operations["watches_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watches/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["watches_retrieve"];
+        put?: never;
+        post?: never;
+        delete: operations["watches_destroy"];
+        options?: never;
+        head?: never;
+        patch: operations["watches_partial_update"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -659,9 +693,13 @@ export interface components {
          *     * `BOOKING_SUSPENDED` - Rezervasyon askıya alındı
          *     * `CUSTOMER_CANCELLED` - Bir müşteri iptal etti
          *     * `AUCTION_EXPIRED_UNSOLD` - Açık artırma satılmadan bitti
+         *     * `PRICE_ALERT` - Fiyat uyarısı
+         *     * `AUTO_GRAB_WON` - Otomatik alım kazandı
+         *     * `AUTO_GRAB_FAILED` - Otomatik alım başarısız
+         *     * `WATCH_ENDED_CANCELLED` - Takip edilen ders iptal edildi
          * @enum {string}
          */
-        KindEnum: "BOOKING_CONFIRMED" | "RESERVATION_CANCELLED_BY_STUDIO" | "AUCTION_CANCELLED" | "NO_SHOW" | "BOOKING_SUSPENDED" | "CUSTOMER_CANCELLED" | "AUCTION_EXPIRED_UNSOLD";
+        KindEnum: "BOOKING_CONFIRMED" | "RESERVATION_CANCELLED_BY_STUDIO" | "AUCTION_CANCELLED" | "NO_SHOW" | "BOOKING_SUSPENDED" | "CUSTOMER_CANCELLED" | "AUCTION_EXPIRED_UNSOLD" | "PRICE_ALERT" | "AUTO_GRAB_WON" | "AUTO_GRAB_FAILED" | "WATCH_ENDED_CANCELLED";
         /** @description Email (any case) + password → a token pair; one error for every kind of failure. */
         LoginRequest: {
             email: string;
@@ -786,6 +824,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Studio"][];
         };
+        PaginatedWatchList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Watch"][];
+        };
         PasswordChangeRequest: {
             old_password: string;
             new_password: string;
@@ -798,6 +851,11 @@ export interface components {
             full_name?: string;
             language?: components["schemas"]["MeUpdateLanguageEnum"];
             phone?: string;
+        };
+        PatchedWatchUpdateRequest: {
+            /** Format: decimal */
+            alert_price?: string;
+            auto_grab?: boolean;
         };
         /** @description Rotation with blacklist, refusing tokens of deleted, disabled or re-passworded users. */
         RefreshRequest: {
@@ -889,6 +947,34 @@ export interface components {
         TokenRequest: {
             token: string;
         };
+        Watch: {
+            readonly id: number;
+            readonly auction_id: number;
+            /** Format: decimal */
+            readonly alert_price: string;
+            readonly auto_grab: boolean;
+            readonly status: components["schemas"]["WatchStatusEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly fired_at: string | null;
+            readonly reservation_id: number | null;
+        };
+        WatchCreateRequest: {
+            /** Format: int64 */
+            auction_id: number;
+            /** Format: decimal */
+            alert_price: string;
+            /** @default false */
+            auto_grab: boolean;
+        };
+        /**
+         * @description * `ACTIVE` - Aktif
+         *     * `FIRED` - Tetiklendi
+         *     * `ENDED` - Sona erdi
+         * @enum {string}
+         */
+        WatchStatusEnum: "ACTIVE" | "FIRED" | "ENDED";
     };
     responses: never;
     parameters: never;
@@ -2599,6 +2685,361 @@ export interface operations {
             };
             /** @description No such object, or not the caller's (`not_found`). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is briefly unavailable (`service_unavailable`); `Retry-After` says when to retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    watches_list: {
+        parameters: {
+            query?: {
+                /** @description Sayfalanmış sonuç kümesinde bir sayfa numarası. */
+                page?: number;
+                /** @description Her sayfada döndürülecek sonuç sayısı. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedWatchList"];
+                };
+            };
+            /** @description Invalid input: `invalid` with `fields`, or a malformed body (`parse_error`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token (`not_authenticated`, `token_not_valid`, ...). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is briefly unavailable (`service_unavailable`); `Retry-After` says when to retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    watches_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchCreateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description Invalid input: `invalid` with `fields`, or a malformed body (`parse_error`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token (`not_authenticated`, `token_not_valid`, ...). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `email_not_verified`, `staff_cannot_book`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such auction (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `auction_not_active` or `watch_limit`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (`request_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is briefly unavailable (`service_unavailable`); `Retry-After` says when to retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    watches_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token (`not_authenticated`, `token_not_valid`, ...). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not the caller's (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is briefly unavailable (`service_unavailable`); `Retry-After` says when to retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    watches_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, expired or revoked access token (`not_authenticated`, `token_not_valid`, ...). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not the caller's (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `watch_closed`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is briefly unavailable (`service_unavailable`); `Retry-After` says when to retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    watches_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedWatchUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description Invalid input: `invalid` with `fields`, or a malformed body (`parse_error`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token (`not_authenticated`, `token_not_valid`, ...). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not the caller's (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `watch_closed` or `auction_not_active`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (`request_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
