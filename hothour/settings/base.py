@@ -297,6 +297,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 HOTHOUR_TICK_SECONDS = env.float("HOTHOUR_TICK_SECONDS", default=1.0)
+# Each sweep gives the changes due this soon a Celery task with their instant as ETA (DESIGN
+# section 2); kept far below the broker's visibility timeout (an hour), past which Redis would
+# deliver a waiting ETA task a second time.
+HOTHOUR_ON_TIME_HORIZON_SECONDS = env.float("HOTHOUR_ON_TIME_HORIZON_SECONDS", default=10.0)
 # Without Redis there is no Celery beat: the ASGI server ticks in-process (hothour.asgi).
 HOTHOUR_IN_PROCESS_TICKER = env.bool("HOTHOUR_IN_PROCESS_TICKER", default=not REDIS_URL)
 CELERY_BEAT_SCHEDULE = {
