@@ -85,6 +85,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+_PREPARE_THRESHOLD = env.str("DB_PREPARE_THRESHOLD", default="5")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request may run in its own thread: a bounded pool keeps a flash sale of
     # hundreds of concurrent grabs from exhausting PostgreSQL's max_connections.
@@ -100,9 +101,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
             # Parameters bound by the server, so psycopg prepares a statement run 5 times on one
             # connection and PostgreSQL plans it once (the grab's statements run many times).
-            # Our own pool, no pgbouncer in between: server-side prepared statements are safe.
-            "server_side_binding": True,
-            "prepare_threshold": 5,
+            # Behind PgBouncer in transaction mode (Debian's 1.18 keeps no prepared statements
+            # across transactions) set DB_PREPARE_THRESHOLD=none: statements stay server-bound
+            # but unnamed; or DB_SERVER_SIDE_BINDING=false to bind on the client.
+            "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
+            "prepare_threshold": None if _PREPARE_THRESHOLD.lower() == "none" else int(_PREPARE_THRESHOLD),
         }
     )
     # The pool checks a connection before handing it out: after a PostgreSQL restart the stale
@@ -124,13 +127,16 @@ CHANNEL_LAYER_BACKENDS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
 }
+# The channel layer sharded over several Redis servers (scale-out): each group and channel lives
+# on one of them, chosen by its name. Celery, the cache and the throttles stay on REDIS_URL.
+CHANNEL_LAYER_REDIS_URLS = env.list("CHANNEL_LAYER_REDIS_URLS", default=[REDIS_URL] if REDIS_URL else [])
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER_KIND],
             # redis-py's default 5 s socket timeout would cut idle subscriptions and blocking reads.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [{"address": url, "socket_timeout": None} for url in CHANNEL_LAYER_REDIS_URLS],
                 # Pub/sub channel names are shared by every database of a Redis server.
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="hothour"),
                 # The core layer queues per channel, and one channel per process takes every
