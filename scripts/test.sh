@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 . scripts/services.sh
 
 # System packages the tests need: Debian's chromium for the browser tests (Playwright never
-# downloads a browser here) and gettext's msgfmt for the translation check.
+# downloads a browser here), gettext's msgfmt for the translation check, and nginx and pgbouncer
+# for the scale-out shape (hothour/tests/test_scale_out.py).
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -x /usr/sbin/nginx ] || missing="$missing nginx"
+[ -x /usr/sbin/pgbouncer ] || missing="$missing pgbouncer"
 command -v msgfmt >/dev/null || missing="$missing gettext"
 if [ -n "$missing" ]; then
     if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
