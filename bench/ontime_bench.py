@@ -17,7 +17,8 @@ first price step falls 15 s later and then every 2 s, one auction per step (2-mi
 each auction steps once during the run). Nothing sends those steps but the ticker: each reaches
 the clients as a `price_update` when the worker applies it. A step's latency is from its instant
 (`next_drop_at` as the clients were told) to its arrival at the last client; it also prints the
-first -> last spread, how early any client saw a step (never, if steps are never published before
+first -> last spread, when the worker published it (the envelope's
+server_time), how early any client saw a step (never, if steps are never published before
 their instant) and the figures' ratio to the relay.
 """
 
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ class Steps:
 
     instants: dict[int, float] = field(default_factory=dict)
     arrivals: dict[int, list[float]] = field(default_factory=dict)
+    published: dict[int, float] = field(default_factory=dict)  # the envelope's server_time
 
 
 class StepFleet(fb.Fleet):
@@ -85,7 +87,11 @@ class StepFleet(fb.Fleet):
                 received = time.time()
                 message = json.loads(raw)
                 if message.get("event") == "price_update":
-                    self.steps.arrivals.setdefault(message["data"]["auction_id"], []).append(received)
+                    pk = message["data"]["auction_id"]
+                    self.steps.arrivals.setdefault(pk, []).append(received)
+                    if pk not in self.steps.published:
+                        sent = datetime.fromisoformat(message["server_time"]).timestamp()
+                        self.steps.published[pk] = sent
         except ConnectionClosed:
             pass
         if not self.closing:
@@ -233,6 +239,13 @@ def report(plan: Plan, steps: Steps, run: fb.Run, relay: fb.Run, logs: list[Path
         print(
             f"next_drop_at -> last client: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
             f"(target p99 <= {TARGET_P99_MS:.0f} ms: {'met' if p99 <= TARGET_P99_MS else 'NOT met'})"
+        )
+        published = [
+            steps.published[pk] - instant for pk, instant in steps.instants.items() if pk in steps.published
+        ]
+        print(
+            f"next_drop_at -> published (the worker's commit, server_time): "
+            f"p50 {percentile(published, 50) * 1000:.1f} ms, p99 {percentile(published, 99) * 1000:.1f} ms"
         )
         print(f"next_drop_at -> first client: p50 {percentile(firsts, 50) * 1000:.1f} ms")
         s50, s99 = percentile(spreads, 50) * 1000, percentile(spreads, 99) * 1000
