@@ -5,6 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.tests.admin_helpers import logged_in, two_studios
 from accounts.tests.factories import CustomerFactory, ManagerFactory, StudioFactory
 
 # Real processes (daphne, Celery) and Debian's chromium for the end-to-end and browser tests.
@@ -53,3 +54,15 @@ def authenticate(client: APIClient, user) -> APIClient:
 @pytest.fixture
 def customer_client(customer) -> APIClient:
     return authenticate(APIClient(), customer)
+
+
+@pytest.fixture
+def studios(db):
+    """Studios A and B, each with its manager (back-office tests)."""
+    return two_studios()
+
+
+@pytest.fixture
+def client_a(client, studios):
+    """The test client, logged in as studio A's manager."""
+    return logged_in(client, studios.manager_a)

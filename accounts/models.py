@@ -8,7 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import F, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Lower, Replace
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,19 @@ def validate_timezone(value: str) -> None:
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+# Turkish capitals and both i's, folded before LOWER: SQLite lowers ASCII only, and no collation
+# makes "ŞİŞLİ PİLATES", "Şişli Pilates" and "SISLI PILATES"-style English capitals one name.
+_NAME_FOLDS = (("İ", "i"), ("I", "i"), ("ı", "i"), ("Ç", "ç"), ("Ğ", "ğ"), ("Ö", "ö"), ("Ş", "ş"), ("Ü", "ü"))
+
+
+def folded_name(expression: Combinable | str) -> Lower:
+    """A name compared the Turkish way, in SQL: one studio per folded name."""
+    folded: Combinable = F(expression) if isinstance(expression, str) else expression
+    for capital, small in _NAME_FOLDS:
+        folded = Replace(folded, Value(capital), Value(small))
+    return Lower(folded)
 
 
 class Gender(models.TextChoices):
@@ -44,7 +59,11 @@ class Studio(models.Model):
         verbose_name_plural = _("studios")
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="accounts_studio_name_ci_unique"),
+            models.UniqueConstraint(
+                folded_name("name"),
+                name="accounts_studio_name_folded_unique",
+                violation_error_message=_("A studio with this name already exists."),
+            ),
         ]
 
     def __str__(self) -> str:

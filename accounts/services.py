@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Value
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from core.errors import Forbidden, Invalid
 from core.outbox import outbox_forget
 
 from . import emails, hooks, tokens
-from .models import Gender, Studio, SuspendedIdentity, User, new_calendar_token, normalize_email
+from .models import Gender, Studio, SuspendedIdentity, User, folded_name, new_calendar_token, normalize_email
 from .phones import normalize_phone
 from .revocation import revoke_access_tokens
 from .roles import ensure_managers_group
@@ -93,18 +93,54 @@ def _request_language() -> str:
     return language if language in dict(settings.LANGUAGES) else "tr"
 
 
+def _check_registration(
+    errors: FieldErrors,
+    *,
+    email: str | None,
+    password: str | None,
+    full_name: str | None,
+    phone: str | None,
+    gender: str | None,
+) -> User:
+    """The account as it would be registered; each rule of a field that was given adds to `errors`."""
+    user = User(language=_request_language())
+    if email is not None:
+        user.email = _clean_email(email, errors)
+    if full_name is not None:
+        user.full_name = _clean_full_name(full_name, errors)
+    if phone is not None:
+        user.phone = _clean_phone(phone, errors)
+    if gender is not None:
+        user.gender = _clean_gender(gender, errors)
+    if password is not None:
+        _check_password(password, user, errors)
+    return user
+
+
+def registration_errors(
+    *,
+    email: str | None = None,
+    password: str | None = None,
+    full_name: str | None = None,
+    phone: str | None = None,
+    gender: str | None = None,
+) -> dict[str, list[str]]:
+    """What is wrong with the fields that are there, so a form with a missing field still hears
+    about every other problem in the same answer."""
+    errors = FieldErrors()
+    _check_registration(
+        errors, email=email, password=password, full_name=full_name, phone=phone, gender=gender
+    )
+    return errors.fields
+
+
 def user_register(*, email: str, password: str, full_name: str, phone: str, gender: str) -> User:
     errors = FieldErrors()
-    email = _clean_email(email, errors)
-    full_name = _clean_full_name(full_name, errors)
-    normalized_phone = _clean_phone(phone, errors)
-    gender = _clean_gender(gender, errors)
-    user = User(
-        email=email, full_name=full_name, phone=normalized_phone, gender=gender, language=_request_language()
+    user = _check_registration(
+        errors, email=email, password=password, full_name=full_name, phone=phone, gender=gender
     )
-    _check_password(password, user, errors)
     errors.raise_if_any()
-    user.inherited_suspension_until = suspension_carried_over(email=email, phone=normalized_phone)
+    user.inherited_suspension_until = suspension_carried_over(email=user.email, phone=user.phone)
 
     user.set_password(password)
     try:
@@ -244,7 +280,8 @@ def studio_create(
         for field, messages in exc.message_dict.items():
             for message in messages:
                 errors.add(field, message)
-    if Studio.objects.filter(name__iexact=studio.name).exists():
+    taken = Studio.objects.alias(key=folded_name("name")).filter(key=folded_name(Value(studio.name)))
+    if taken.exists():
         errors.add("name", _("A studio with this name already exists."))
     errors.raise_if_any()
     try:

@@ -3,38 +3,90 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
 from accounts.models import Studio
+from core import l10n
 
-from . import lifecycle, pricing, selectors, services, validation
+from . import admin_curve, lifecycle, pricing, selectors, services, validation
 from .models import SETTINGS_FIELDS, Auction, AuctionStatus
+
+# Rows one live-prices request may ask for (a changelist page shows 100).
+LIVE_PRICES_MAX = 200
+# Everything the curve depends on (pricing.PriceSettings), as the form names them.
+PRICE_SHAPE_FIELDS = (
+    "start_price",
+    "floor_price",
+    "drop_amount",
+    "drop_interval_mins",
+    "start_time",
+    "end_time",
+    "turbo_enabled",
+    "turbo_trigger_mins",
+    "turbo_drop_amount",
+    "turbo_interval_mins",
+)
+MONEY_FIELDS = ("start_price", "floor_price", "drop_amount", "turbo_drop_amount")
+
+
+def _with_currency(label: Any) -> Any:
+    """`start price (₺)`": the form says which money it means (lazy, translated when shown)."""
+    symbol = l10n.CURRENCY_SYMBOLS.get(settings.HOTHOUR_CURRENCY, settings.HOTHOUR_CURRENCY)
+    return format_lazy("{} ({})", label, symbol)
+
+
+def _fixed_name(name: str) -> str:
+    """The read-only stand-in of a money field (see `_fixed_money`)."""
+    return f"{name}_fixed" if name in MONEY_FIELDS else name
+
+
+def _fixed_money(name: str) -> Any:
+    @admin.display(description=_with_currency(getattr(Auction._meta.get_field(name), "verbose_name", name)))
+    def shown(self: Any, obj: Auction) -> str:
+        value = getattr(obj, name)
+        return "-" if value is None else l10n.money(value)
+
+    return shown
 
 
 class AuctionForm(forms.ModelForm):
     class Meta:
         model = Auction
         fields = ["studio", *SETTINGS_FIELDS]
+        # Text inputs in the reader's format: "450,50" in Turkish (a number input refuses the comma).
+        localized_fields = MONEY_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in MONEY_FIELDS:
+            if name in self.fields:
+                self.fields[name].label = _with_currency(self.fields[name].label)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         candidate = self.instance
+        published = candidate.pk is not None and candidate.status != AuctionStatus.DRAFT
+        seats_before = candidate.seats if published else None
         for name in SETTINGS_FIELDS:
             if name in cleaned:
                 setattr(candidate, name, cleaned[name])
         publishing = candidate.pk is not None and candidate.status == AuctionStatus.SCHEDULED
-        errors = validation.settings_errors(candidate, now=timezone.now(), publishing=publishing)
+        errors = validation.settings_errors(
+            candidate, now=timezone.now(), publishing=publishing, seats_before=seats_before
+        )
         for field, field_errors in errors.items():
             target = field if field in self.fields else None
             for message in field_errors:
@@ -58,10 +110,6 @@ class LiveStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _money(value: Any) -> str:
-    return f"{value:.2f}"
-
-
 @admin.register(Auction)
 class AuctionAdmin(StudioScopedAdmin):
     form = AuctionForm
@@ -71,6 +119,7 @@ class AuctionAdmin(StudioScopedAdmin):
         "status_now",
         "price_now",
         "turbo_state",
+        "seats_state",
         "is_sold",
         "studio",
     )
@@ -87,7 +136,7 @@ class AuctionAdmin(StudioScopedAdmin):
     applied_message = gettext_lazy("%(verb)s: %(count)s auction(s).")
     readonly_fields = ("status_now", "price_now", "turbo_started_at", "price_curve")
     fieldsets = (
-        (None, {"fields": ("studio", "title", "description", "allowed_gender", "scheduled_at")}),
+        (None, {"fields": ("studio", "title", "description", "allowed_gender", "scheduled_at", "seats")}),
         (
             gettext_lazy("Price"),
             {"fields": ("start_price", "floor_price", "drop_amount", "drop_interval_mins")},
@@ -97,13 +146,29 @@ class AuctionAdmin(StudioScopedAdmin):
             gettext_lazy("Turbo"),
             {"fields": ("turbo_enabled", "turbo_trigger_mins", "turbo_drop_amount", "turbo_interval_mins")},
         ),
-        (gettext_lazy("Now"), {"fields": ("status_now", "price_now", "turbo_started_at", "price_curve")}),
+        (gettext_lazy("Price curve"), {"fields": ("price_curve",)}),
+        (gettext_lazy("Now"), {"fields": ("status_now", "price_now", "turbo_started_at")}),
     )
 
     # --- what a manager may see and change -------------------------------------------------
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            # Prices fixed once the auction opened are shown as money, with the currency.
+            editable = services.editable_fields(obj, now=timezone.now())
+            fieldsets = tuple(
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [
+                            _fixed_name(str(f)) if f not in editable else f for f in options["fields"]
+                        ],
+                    },
+                )
+                for name, options in fieldsets
+            )
         if manager_studio_id(request) is None:
             return fieldsets
         # A manager's auctions are always their own studio's: the field is not theirs to set.
@@ -115,7 +180,7 @@ class AuctionAdmin(StudioScopedAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             editable = services.editable_fields(obj, now=timezone.now())
-            readonly += [name for name in SETTINGS_FIELDS if name not in editable]
+            readonly += [_fixed_name(name) for name in SETTINGS_FIELDS if name not in editable]
             readonly.append("studio")
         return readonly
 
@@ -130,6 +195,22 @@ class AuctionAdmin(StudioScopedAdmin):
         # Once published, an auction is part of the record: cancel it instead.
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.status == AuctionStatus.DRAFT)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # Publish, cancel and turbo cannot be taken back: the list asks first, like the buttons.
+        irreversible = {
+            "publish": _("Publish the selected auctions? Customers see them at once."),
+            "cancel": _("Cancel the selected auctions? Their reservations are cancelled too."),
+            "start_turbo": _("Start turbo now on the selected auctions? This cannot be undone."),
+        }
+        return super().changelist_view(
+            request, {**(extra_context or {}), "irreversible_actions": irreversible}
+        )
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # A manager runs one studio: its name on every row is noise at 1280 px.
+        shown = super().get_list_display(request)
+        return shown if manager_studio_id(request) is None else [name for name in shown if name != "studio"]
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -149,6 +230,15 @@ class AuctionAdmin(StudioScopedAdmin):
             saved = services.auction_create(studio=studio, **values)
         obj.pk = saved.pk
         obj.refresh_from_db()
+        if obj.status == AuctionStatus.DRAFT:
+            self.message_user(
+                request,
+                _(
+                    "This auction is a draft: customers cannot see it yet. Check its price curve, "
+                    "then press Publish at the top of its page (or use the Publish action in the list)."
+                ),
+                messages.WARNING,
+            )
 
     # --- live columns ------------------------------------------------------------------------
 
@@ -159,10 +249,14 @@ class AuctionAdmin(StudioScopedAdmin):
         return str(AuctionStatus(lifecycle.live_state(obj, timezone.now()).status).label)
 
     @admin.display(description=gettext_lazy("price now"))
-    def price_now(self, obj: Auction) -> str:
+    def price_now(self, obj: Auction) -> SafeString | str:
         if obj.pk is None:
             return "-"
-        return _money(lifecycle.live_state(obj, timezone.now()).price)
+        return format_html(
+            '<span data-live-price="{}">{}</span>',
+            obj.pk,
+            l10n.money(lifecycle.live_state(obj, timezone.now()).price),
+        )
 
     @admin.display(description=gettext_lazy("turbo"))
     def turbo_state(self, obj: Auction) -> str:
@@ -174,28 +268,31 @@ class AuctionAdmin(StudioScopedAdmin):
             "time": timezone.localtime(pricing.turbo_from(pricing.PriceSettings.of(obj))).strftime("%H:%M")
         }
 
-    @admin.display(description=gettext_lazy("sold"), boolean=True)
+    @admin.display(description=gettext_lazy("seats left"))
+    def seats_state(self, obj: Auction) -> str:
+        return _("%(left)s of %(seats)s") % {"left": obj.seats_left, "seats": obj.seats}
+
+    @admin.display(description=gettext_lazy("sold out"), boolean=True)
     def is_sold(self, obj: Auction) -> bool:
         return obj.status == AuctionStatus.SOLD
 
     @admin.display(description=gettext_lazy("price curve"))
-    def price_curve(self, obj: Auction) -> SafeString | str:
-        if obj.pk is None:
-            return _("Save the draft to see its price curve.")
-        steps = pricing.schedule(pricing.PriceSettings.of(obj), limit=pricing.MAX_SCHEDULE_POINTS)
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td></tr>",
-            ((timezone.localtime(step.at).strftime("%d.%m %H:%M"), _money(step.price)) for step in steps),
+    def price_curve(self, obj: Auction) -> SafeString:
+        # Redrawn while the form is being filled in (core/static/core/curve.js and curve_preview_view).
+        shown = (
+            admin_curve.curve_html(pricing.PriceSettings.of(obj), now=timezone.now())
+            if obj.pk is not None
+            else _("Fill in the prices and the auction window to see the price curve.")
         )
-        table = format_html(
-            '<table class="price-curve"><thead><tr><th>{}</th><th>{}</th></tr></thead>'
-            "<tbody>{}</tbody></table>",
-            _("from"),
-            _("price"),
-            rows,
+        seats = ngettext("%(seats)s seat", "%(seats)s seats", obj.seats) % {"seats": obj.seats}
+        return format_html(
+            '<p class="price-curve-seats">{}</p>'
+            '<div id="curve-preview" data-preview-url="{}" data-object-id="{}" aria-live="polite">{}</div>',
+            seats,
+            reverse("admin:auctions_curve_preview"),
+            obj.pk or "",
+            shown,
         )
-        return format_html("{}{}", _curve_svg(obj, steps), table)
 
     # --- actions (list) and buttons (change page), all through the services ------------------
 
@@ -205,7 +302,7 @@ class AuctionAdmin(StudioScopedAdmin):
             request, queryset, _("Published"), lambda a: services.auction_publish(auction_id=a.pk)
         )
 
-    @admin.action(description=gettext_lazy("Cancel (cancels its reservation too)"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Cancel (cancels its reservations too)"), permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Auction]) -> None:
         self.apply_service(
             request, queryset, _("Cancelled"), lambda a: services.auction_cancel(auction_id=a.pk)
@@ -236,7 +333,55 @@ class AuctionAdmin(StudioScopedAdmin):
             )
             for name, action in buttons.items()
         ]
+        urls += [
+            path(
+                "live-prices/", self.admin_site.admin_view(self.live_prices_view), name="auctions_live_prices"
+            ),
+            path(
+                "curve-preview/",
+                self.admin_site.admin_view(require_POST(self.curve_preview_view)),
+                name="auctions_curve_preview",
+            ),
+        ]
         return urls + super().get_urls()
+
+    def curve_preview_view(self, request: HttpRequest) -> JsonResponse:
+        """The curve of the settings as typed so far (nothing is saved): the form posts itself here."""
+        object_id = request.POST.get("_object_id", "")
+        obj = self.get_object(request, object_id) if object_id else None
+        if not (self.has_change_permission(request, obj) if obj else self.has_add_permission(request)):
+            return JsonResponse({"detail": _("You cannot change this auction.")}, status=403)
+        candidate = Auction(**{name: getattr(obj, name) for name in SETTINGS_FIELDS}) if obj else Auction()
+        form = self.get_form(request, obj)(request.POST, instance=candidate)
+        for name in PRICE_SHAPE_FIELDS:
+            if name in form.fields:
+                try:
+                    setattr(candidate, name, form.fields[name].clean(form[name].data))
+                except forms.ValidationError:
+                    setattr(candidate, name, None)
+        errors = validation.settings_errors(candidate, now=timezone.now(), publishing=False)
+        problems = [message for name in PRICE_SHAPE_FIELDS for message in errors.get(name, [])]
+        if problems:
+            hint = format_html(
+                '<p class="price-curve-hint">{}</p><ul class="price-curve-problems">{}</ul>',
+                _("The curve appears once these are set:"),
+                format_html_join("", "<li>{}</li>", ((message,) for message in problems)),
+            )
+            return JsonResponse({"html": hint, "complete": False})
+        settings_ = pricing.PriceSettings.of(candidate)
+        return JsonResponse({"html": admin_curve.curve_html(settings_, now=timezone.now()), "complete": True})
+
+    def live_prices_view(self, request: HttpRequest) -> JsonResponse:
+        """Prices now of the listed auctions (`?ids=1,2`), as the list shows them; its script polls this."""
+        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.isdigit()][
+            :LIVE_PRICES_MAX
+        ]
+        now = timezone.now()
+        prices = {
+            str(auction.pk): l10n.money(lifecycle.live_state(auction, now).price)
+            for auction in self.get_queryset(request).filter(pk__in=ids)
+        }
+        return JsonResponse({"prices": prices})
 
     def _button_view(self, action: Any) -> Any:
         def view(request: HttpRequest, object_id: str) -> HttpResponse:
@@ -267,28 +412,5 @@ class AuctionAdmin(StudioScopedAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
 
-def _curve_svg(auction: Auction, steps: list[pricing.Step]) -> SafeString:
-    """A small step chart of the price over the auction window (numbers only, so safe to inline)."""
-    width, height = 360, 120
-    start, end = auction.start_time, auction.end_time
-    span = (end - start).total_seconds() or 1
-    low, high = float(auction.floor_price), float(auction.start_price)
-
-    def x(moment: Any) -> float:
-        return round((moment - start).total_seconds() / span * width, 1)
-
-    def y(price: Any) -> float:
-        return round(height - (float(price) - low) / ((high - low) or 1) * (height - 10) - 5, 1)
-
-    points = []
-    for index, step in enumerate(steps):
-        if index:
-            points.append(f"{x(step.at)},{y(steps[index - 1].price)}")
-        points.append(f"{x(step.at)},{y(step.price)}")
-    points.append(f"{width},{y(steps[-1].price)}")
-    now_x = x(min(max(timezone.now(), start), end))
-    return mark_safe(  # noqa: S308 - built from numbers only
-        f'<svg class="price-curve-chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img"><polyline fill="none" stroke="#417690" stroke-width="2" points="{" ".join(points)}"/>'
-        f'<line x1="{now_x}" x2="{now_x}" y1="0" y2="{height}" stroke="#ba2121" stroke-dasharray="3"/></svg>'
-    )
+for _name in MONEY_FIELDS:
+    setattr(AuctionAdmin, _fixed_name(_name), _fixed_money(_name))

@@ -7,8 +7,10 @@ class AuctionsConfig(AppConfig):
     verbose_name = _("Auctions")
 
     def ready(self) -> None:
+        from core import metrics as core_metrics
         from core.api import health
 
-        from . import ticker
+        from . import metrics, ticker
 
         health.reports.connect(ticker.health_report)
+        core_metrics.at_scrape.connect(metrics.read_at_scrape)

@@ -1,4 +1,7 @@
-"""Demo auctions in every state, with times relative to now, so the product is alive at once."""
+"""Demo auctions in every state, with times relative to now, so the product is alive at once.
+
+Several sell more than one seat; the reservations demo books some of them (reservations/demo.py).
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Studio
 
 from . import services
-from .models import AllowedGender, Auction, AuctionStatus
+from .models import AllowedGender, Auction
 
 
 @dataclass(frozen=True)
@@ -26,14 +29,27 @@ class Spec:
     turbo: tuple[int, str, int] | None = None  # (trigger minutes before close, amount, every)
     gender: str = AllowedGender.ANY
     then: str = ""  # "", "cancel" or "expire"
+    seats: int = 1
 
 
 SPECS = [
-    Spec("Akşam Yogası (opens soon)", -30, 180, "600.00", "150.00", "50.00", 30, (60, "25.00", 10)),
-    Spec("Pilates Reformer (just opened)", 5, 175, "750.00", "200.00", "50.00", 20, (45, "20.00", 5)),
+    Spec(
+        "Akşam Yogası (yakında açılıyor)",
+        -30,
+        180,
+        "600.00",
+        "150.00",
+        "50.00",
+        30,
+        (60, "25.00", 10),
+        seats=8,
+    ),
+    Spec(
+        "Pilates Reformer (yeni açıldı)", 5, 175, "750.00", "200.00", "50.00", 20, (45, "20.00", 5), seats=4
+    ),
     Spec("Salsa Başlangıç (turbo)", 100, 20, "500.00", "100.00", "50.00", 60, (30, "20.00", 5)),
     Spec(
-        "Kadınlara Özel HIIT (near the floor)",
+        "Kadınlara Özel HIIT (tabana yakın)",
         170,
         10,
         "400.00",
@@ -44,7 +60,7 @@ SPECS = [
         AllowedGender.FEMALE,
     ),
     Spec(
-        "Boks Kondisyon (men only)",
+        "Boks Kondisyon (yalnızca erkekler)",
         15,
         90,
         "450.00",
@@ -54,11 +70,17 @@ SPECS = [
         (30, "15.00", 5),
         AllowedGender.MALE,
     ),
-    Spec("Vinyasa Flow (sold)", 20, 100, "550.00", "150.00", "50.00", 30),
-    Spec("Barre (expired)", 200, -20, "450.00", "120.00", "30.00", 30, then="expire"),
-    Spec("Zumba (cancelled by studio)", 10, 120, "400.00", "100.00", "25.00", 30, then="cancel"),
+    Spec("Vinyasa Flow (satıldı)", 20, 100, "550.00", "150.00", "50.00", 30, seats=3),
+    Spec("Barre (süresi doldu)", 200, -20, "450.00", "120.00", "30.00", 30, then="expire", seats=5),
+    Spec("Zumba (stüdyo iptal etti)", 10, 120, "400.00", "100.00", "25.00", 30, then="cancel"),
+    Spec("Spinning (6 bisiklet, iptal edilecek)", 30, 60, "380.00", "120.00", "20.00", 10, seats=6),
 ]
-SOLD_TITLE = "Vinyasa Flow (sold)"
+# The classes the reservations demo books seats of: sold out, partly booked, expired with seats
+# booked, and cancelled by the studio with seats booked.
+SOLD_TITLE = "Vinyasa Flow (satıldı)"
+PARTLY_BOOKED_TITLE = "Pilates Reformer (yeni açıldı)"
+EXPIRED_TITLE = "Barre (süresi doldu)"
+CANCELLED_WITH_SEATS_TITLE = "Spinning (6 bisiklet, iptal edilecek)"
 
 
 def _values(spec: Spec, now: datetime) -> dict[str, Any]:
@@ -75,6 +97,7 @@ def _values(spec: Spec, now: datetime) -> dict[str, Any]:
         "start_time": start,
         "end_time": end,
         "scheduled_at": end + timedelta(minutes=30),
+        "seats": spec.seats,
     }
     if spec.turbo:
         trigger, amount, every = spec.turbo
@@ -111,5 +134,6 @@ def seed_auctions(studio: Studio, *, now: datetime | None = None) -> list[Auctio
     return created
 
 
-def demo_sold_auction(studio: Studio) -> Auction | None:
-    return Auction.objects.filter(studio=studio, title=SOLD_TITLE, status=AuctionStatus.ACTIVE).first()
+def demo_auction(studio: Studio, title: str, *statuses: str) -> Auction | None:
+    """The newest demo auction of this title, if its stored status is one of `statuses`."""
+    return Auction.objects.filter(studio=studio, title=title, status__in=statuses).order_by("-id").first()

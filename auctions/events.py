@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from core import effects
+from core import effects, logs
 from core.realtime.broadcast import broadcaster
 
 from . import lifecycle
@@ -75,9 +75,14 @@ def auction_changed(auction: Auction, event: str = "auction_updated") -> None:
 
 def _send_now(messages: list[Message]) -> None:
     server_time = timezone.now().isoformat()
+    # Metadata for the fan-out's log line, never sent to clients: which request caused this.
+    caused_by = [cause] if (cause := logs.request_id.get()) else []
     outgoing = []
     for groups, event, data in messages:
         # The frame clients receive, serialised once here rather than once per socket.
         text = json.dumps({"event": event, "data": data, "server_time": server_time})
-        outgoing += [(group, {"type": "broadcast", "group": group, "texts": [text]}) for group in groups]
+        outgoing += [
+            (group, {"type": "broadcast", "group": group, "texts": [text], "request_ids": caused_by})
+            for group in groups
+        ]
     broadcaster.submit(outgoing)

@@ -1,7 +1,9 @@
-"""Auctions: one spot of one class, sold by a descending price. Status changes live in services."""
+"""Auctions: the spots (seats) of one class, sold by a descending price. Status changes live in services."""
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -37,6 +39,10 @@ class AuctionStatus(models.TextChoices):
 TICKING_STATUSES = (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
 
 
+# A class sells 1 to MAX_SEATS spots through one auction (DESIGN section 3, "Several spots per class").
+MAX_SEATS = 50
+
+
 # What a studio sets on an auction (forms, the API, duplication); everything else is derived.
 SETTINGS_FIELDS = (
     "title",
@@ -47,6 +53,7 @@ SETTINGS_FIELDS = (
     "start_time",
     "end_time",
     "scheduled_at",
+    "seats",
     "drop_interval_mins",
     "drop_amount",
     "turbo_enabled",
@@ -73,6 +80,10 @@ class Auction(models.Model):
     start_time = models.DateTimeField(_("auction opens at"))
     end_time = models.DateTimeField(_("auction closes at"))
     scheduled_at = models.DateTimeField(_("class starts at"))
+    seats = models.PositiveSmallIntegerField(_("seats"), default=1)
+    # Seats held by live (not cancelled) reservations. The app that owns the reservations keeps it,
+    # under this row's lock, in the transaction that takes or frees a seat; lists and pushes read it.
+    seats_sold = models.PositiveSmallIntegerField(_("seats sold"), default=0, editable=False)
     drop_interval_mins = models.PositiveIntegerField(_("drop every (minutes)"), default=30)
     drop_amount = money_field(_("drop amount"))
 
@@ -122,6 +133,12 @@ class Auction(models.Model):
                 condition=Q(drop_interval_mins__gt=0), name="auction_drop_interval_positive"
             ),
             models.CheckConstraint(
+                condition=Q(seats__gte=1, seats__lte=MAX_SEATS), name="auction_seats_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(seats_sold__gte=0, seats_sold__lte=F("seats")), name="auction_seats_sold_range"
+            ),
+            models.CheckConstraint(
                 condition=Q(current_price__gte=F("floor_price"), current_price__lte=F("start_price")),
                 name="auction_current_price_range",
             ),
@@ -140,6 +157,16 @@ class Auction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def cancellable_until(self) -> datetime:
+        """Until when a customer may cancel a booking of this class free of charge (DESIGN section 4)."""
+        return self.scheduled_at - timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
+
+    @property
+    def seats_left(self) -> int:
+        """Seats no live reservation holds (whether they can still be bought is the status's say)."""
+        return max(self.seats - self.seats_sold, 0)
 
 
 class TickHeartbeat(models.Model):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .models import TICKING_STATUSES, Auction, AuctionStatus
 
@@ -42,3 +42,17 @@ def earliest_change_at() -> datetime | None:
         .values_list("next_change_at", flat=True)
         .first()
     )
+
+
+def tick_backlog(now: datetime) -> tuple[int, datetime | None]:
+    """Auctions with a change due at `now` that no tick has applied, and the oldest one's due time
+    (`now` minus it is the tick's lag). Reads the `next_change_at` index only."""
+    due = Auction.objects.filter(next_change_at__lte=now)
+    oldest = due.order_by("next_change_at").values_list("next_change_at", flat=True).first()
+    return (due.count() if oldest is not None else 0), oldest
+
+
+def on_sale_q(now: datetime) -> Q:
+    """Rows with a seat left that can be bought now or once they open (the `has_seats` filter)."""
+    selling = status_q(AuctionStatus.SCHEDULED, now) | status_q(AuctionStatus.ACTIVE, now)
+    return selling & Q(seats_sold__lt=F("seats"))

@@ -1,4 +1,4 @@
-"""Auction writes: create, publish, cancel, start turbo, relist, and the tick.
+"""Auction writes: create, publish, cancel, start turbo, seats taken and freed, and the tick.
 
 Every status change happens here, under the auction's row lock, and is broadcast after commit.
 """
@@ -42,8 +42,10 @@ class TurboNotAvailable(Conflict):
 TEXT_FIELDS = ("title", "description", "scheduled_at")
 
 
-def _check_settings(auction: Auction, *, now: datetime, publishing: bool) -> None:
-    errors = validation.settings_errors(auction, now=now, publishing=publishing)
+def _check_settings(
+    auction: Auction, *, now: datetime, publishing: bool, seats_before: int | None = None
+) -> None:
+    errors = validation.settings_errors(auction, now=now, publishing=publishing, seats_before=seats_before)
     if errors:
         raise Invalid(errors)
 
@@ -73,12 +75,17 @@ def auction_create(
 
 
 def editable_fields(auction: Auction, *, now: datetime) -> tuple[str, ...]:
-    """Prices and times are fixed once customers may have seen them; the words and class time are not."""
+    """Prices and times are fixed once customers may have seen them; the words and class time are not.
+
+    Seats may be added while the auction still sells (a sold-out one included: it is relisted).
+    """
     status = lifecycle.status_at(auction.status, pricing.PriceSettings.of(auction), now)
     if status in (AuctionStatus.DRAFT, AuctionStatus.SCHEDULED):
         return SETTINGS_FIELDS
     if status in (AuctionStatus.CANCELLED,) or auction.scheduled_at <= now:
         return ()
+    if status in (AuctionStatus.ACTIVE, AuctionStatus.SOLD) and now < auction.end_time:
+        return (*TEXT_FIELDS, "seats")
     return TEXT_FIELDS
 
 
@@ -97,9 +104,14 @@ def auction_update(*, auction_id: int, now: datetime | None = None, **values: An
             raise AuctionNotEditable(
                 _("Once an auction has opened only its title, description and class time can change.")
             )
+        seats_before = None if status == AuctionStatus.DRAFT else auction.seats
         for name, value in values.items():
             setattr(auction, name, value)
-        _check_settings(auction, now=now, publishing=status == AuctionStatus.SCHEDULED)
+        _check_settings(
+            auction, now=now, publishing=status == AuctionStatus.SCHEDULED, seats_before=seats_before
+        )
+        if status == AuctionStatus.SOLD and auction.seats_left:
+            _relist(auction, now=now)  # seats were added to a sold-out class
         if status in (AuctionStatus.DRAFT, AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE):
             refresh_cache(auction, now=now)
         auction.save()
@@ -143,10 +155,11 @@ def auction_cancel(*, auction_id: int, now: datetime | None = None) -> Auction:
             raise AuctionNotCancellable(_("Only a published auction can be cancelled."))
         if auction.scheduled_at <= now:
             raise AuctionNotCancellable(_("The class has already started."))
+        # Receivers cancel the bookings and set `seats_sold` to the seats still held.
         hooks.auction_cancelling.call(auction=auction, now=now)
         auction.status = AuctionStatus.CANCELLED
         auction.next_change_at = None
-        auction.save(update_fields=["status", "next_change_at", "updated_at"])
+        auction.save(update_fields=["status", "next_change_at", "seats_sold", "updated_at"])
         events.auction_changed(auction)
     return auction
 
@@ -170,27 +183,41 @@ def auction_turbo_start(*, auction_id: int, now: datetime | None = None) -> Auct
     return auction
 
 
-def auction_mark_sold(*, auction: Auction, price: Decimal) -> None:
-    """Caller holds the auction's row lock and has just inserted its live reservation."""
-    auction.status = AuctionStatus.SOLD
-    auction.current_price = price
-    auction.next_change_at = None
-    sql.update(auction, ["status", "current_price", "next_change_at", "updated_at"])
+def auction_seat_taken(*, auction: Auction, seats_sold: int, price: Decimal, now: datetime) -> None:
+    """Caller holds the auction's row lock and has just inserted a live reservation at `price`,
+    which leaves `seats_sold` seats held. The last seat sells the auction out at its price.
+
+    Every seat is pushed (`auction_updated`, with `seats_left`), once, after commit.
+    """
+    auction.seats_sold = seats_sold
+    if not auction.seats_left:
+        auction.status = AuctionStatus.SOLD
+        auction.current_price = price
+        auction.next_change_at = None
+    else:
+        # A SCHEDULED auction past its start that no tick has opened yet is open: store it so.
+        auction.status = lifecycle.status_at(auction.status, pricing.PriceSettings.of(auction), now)
+        refresh_cache(auction, now=now)
+    sql.update(auction, ["status", "current_price", "next_change_at", "seats_sold", "updated_at"])
     events.auction_changed(auction)
 
 
-def auction_relist(*, auction: Auction, now: datetime) -> None:
-    """Caller holds the auction's row lock and has just cancelled its live reservation.
+def auction_seat_freed(*, auction: Auction, seats_sold: int, now: datetime) -> None:
+    """Caller holds the auction's row lock and has just cancelled a live reservation, which
+    leaves `seats_sold` seats held. A sold-out auction is relisted; the change is pushed."""
+    auction.seats_sold = seats_sold
+    if auction.status == AuctionStatus.SOLD and auction.seats_left:
+        _relist(auction, now=now)
+    auction.save(update_fields=["status", "current_price", "next_change_at", "seats_sold", "updated_at"])
+    events.auction_changed(auction)
 
-    The spot goes back on sale on the same price curve, or expires if its window has passed.
-    """
-    if auction.status != AuctionStatus.SOLD:
-        return
+
+def _relist(auction: Auction, *, now: datetime) -> None:
+    """A sold-out auction has a seat again: on sale on the same price curve, or EXPIRED if its
+    window has passed (caller holds the lock and saves)."""
     settings = pricing.PriceSettings.of(auction)
     auction.status = lifecycle.status_at(AuctionStatus.ACTIVE, settings, now)
     refresh_cache(auction, now=now)
-    auction.save(update_fields=["status", "current_price", "next_change_at", "updated_at"])
-    events.auction_changed(auction)
 
 
 @dataclass

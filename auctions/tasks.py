@@ -1,5 +1,6 @@
 """Celery tasks of auctions: the sweep that beat runs every HOTHOUR_TICK_SECONDS, and the on-time
-step it schedules for each change due within the next HOTHOUR_ON_TIME_HORIZON_SECONDS."""
+step it schedules for each change due within the next HOTHOUR_ON_TIME_HORIZON_SECONDS, both on
+their own queue ("tick", routed in settings) so no other work can make them wait."""
 
 import logging
 from datetime import datetime, timedelta
@@ -17,14 +18,15 @@ logger = logging.getLogger(__name__)
 ON_TIME_STEP_EXPIRES = timedelta(seconds=30)
 
 
-@shared_task(ignore_result=True)
+# A tick takes milliseconds; one still running after 20 s is stuck, and the next one retries.
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
 def tick() -> int:
     result = ticker.tick_once()
     schedule_on_time_steps()
     return result.processed if result else 0
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
 def step(auction_id: int, due_at: str) -> int:
     return ticker.step_on_time(auction_id, datetime.fromisoformat(due_at))
 

@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from . import selectors
+from .metrics import TICK_SECONDS
 from .models import TickHeartbeat
 from .services import TickResult, auctions_tick
 
@@ -35,7 +36,8 @@ def tick_once() -> TickResult | None:
     """One tick, as every driver runs it; None when it failed (logged; the next one retries)."""
     close_old_connections()
     try:
-        result = auctions_tick()
+        with TICK_SECONDS.time():
+            result = auctions_tick()
     except Exception:
         # A locked SQLite file or a database restart must not end a ticker.
         logger.exception("tick failed; retrying")

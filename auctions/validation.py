@@ -9,19 +9,28 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from .models import MAX_SEATS
 from .pricing import MAX_SCHEDULE_POINTS
 
 # Last-minute spots: a month is already generous, and it bounds what a schedule can hold.
 MAX_WINDOW = timedelta(days=30)
 
 
-def settings_errors(auction: Any, *, now: datetime, publishing: bool) -> dict[str, list[str]]:
-    """Messages per field for everything wrong with `auction`'s settings (empty when valid)."""
+def settings_errors(
+    auction: Any, *, now: datetime, publishing: bool, seats_before: int | None = None
+) -> dict[str, list[str]]:
+    """Messages per field for everything wrong with `auction`'s settings (empty when valid).
+
+    `seats_before`: the seats of a published auction before this change (they only go up).
+    """
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
+
+    _check_seats(auction, seats_before, add)
 
     start, floor = auction.start_price, auction.floor_price
     if not (auction.title or "").strip():
@@ -103,3 +112,27 @@ def _check_amount(amount: Decimal | None, spread: Decimal | None, field: str, ad
         add(field, _("The drop amount must be more than zero."))
     elif spread is not None and spread > 0 and amount > spread:
         add(field, _("The drop amount cannot exceed the start price minus the floor price."))
+
+
+def _check_seats(auction: Any, seats_before: int | None, add: Any) -> None:
+    seats = auction.seats
+    if isinstance(seats, bool) or not isinstance(seats, int):
+        add("seats", _("The number of seats must be a whole number."))
+    elif not 1 <= seats <= MAX_SEATS:
+        add("seats", _("A class has from 1 to %(max)s seats.") % {"max": MAX_SEATS})
+    elif seats < (auction.seats_sold or 0):
+        sold = auction.seats_sold
+        add(
+            "seats",
+            ngettext(
+                "%(sold)s seat is already sold; there cannot be fewer seats.",
+                "%(sold)s seats are already sold; there cannot be fewer seats.",
+                sold,
+            )
+            % {"sold": sold},
+        )
+    elif seats_before is not None and seats < seats_before:
+        add(
+            "seats",
+            _("Once published, seats can only be added (it has %(seats)s).") % {"seats": seats_before},
+        )

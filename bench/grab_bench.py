@@ -8,6 +8,7 @@ creates one studio, verified customers and ACTIVE auctions, mints their access t
 the app with daphne (log in /tmp/hothour_bench_daphne_<port>.log) and runs:
 
   a. flash sale: many customers grab the same auction at the same instant (an asyncio.Event gate);
+  a2. multi-seat flash sale: as many other customers grab one auction of 10 seats at once;
   b. spread: every customer grabs a different auction, a fixed number of requests in flight;
   trivial: `GET /api/v1/studios/<id>/` (a one-row DRF view), same count and concurrency as b;
   reads: `GET /api/v1/studios/` (the cheapest endpoint), `GET /api/v1/auth/me/` (an
@@ -18,7 +19,8 @@ the app with daphne (log in /tmp/hothour_bench_daphne_<port>.log) and runs:
 It prints, per scenario, the requests, 201s, 409s by error code, errors (any other status or a
 connection failure), throughput, p50/p99 latency and the most connections to the bench database
 seen while it ran; then the ratios grab (b) / pgbench and grab (b) / trivial next to their targets.
-`--quick` is a small smoke run (20 clients, 50 auctions, pgbench for 3 s).
+`--quick` is a small smoke run (20 clients, 50 auctions, pgbench for 3 s). `BENCH_DB` names
+another database than `hothour_bench` (two people benchmarking on one machine).
 """
 
 import argparse
@@ -47,7 +49,7 @@ from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
-BENCH_DB = "hothour_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "hothour_bench")
 DATABASE_URL = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{BENCH_DB}"
 # This script's own connections carry an application name, so the sampler can leave them out.
 APP_NAME = "grab_bench"
@@ -68,7 +70,7 @@ BARE_PATH = "/bare/"
 
 @dataclass(frozen=True)
 class Plan:
-    flash_clients: int  # scenario a: distinct customers on one auction
+    flash_clients: int  # scenario a: distinct customers on one auction (a2: as many others)
     spread_auctions: int  # scenario b: as many customers, each on its own auction
     in_flight: int  # scenario b and the trivial baseline: concurrent requests
     pgbench_seconds: int
@@ -86,12 +88,15 @@ FULL = Plan(
 QUICK = Plan(
     flash_clients=20, spread_auctions=50, in_flight=10, pgbench_seconds=3, reads=1500, read_in_flight=16
 )
+# Scenario a2: one auction selling this many seats (DESIGN section 3, "Several spots per class").
+MULTI_SEATS = 10
 
 
 @dataclass(frozen=True)
 class Seed:
     studio_id: int
     flash_auction: int
+    multi_seat_auction: int
     spread_auctions: list[int]
     customer_ids: list[int]
     tokens: list[str]  # access token of each customer, in customer_ids order
@@ -216,7 +221,7 @@ def seed_data(plan: Plan) -> Seed:
     from auctions.models import Auction, AuctionStatus
     from auctions.services import auction_create
 
-    step(f"creating 1 studio, {plan.customers} customers, {plan.spread_auctions + 1} auctions")
+    step(f"creating 1 studio, {plan.customers} customers, {plan.spread_auctions + 2} auctions")
     studio = Studio.objects.create(name="Bench Studio", address="Moda, Kadıköy, İstanbul")
     password = make_password("HotHour-bench-2026")  # hashed once: argon2 per user would take minutes
     customers = User.objects.bulk_create(
@@ -244,6 +249,10 @@ def seed_data(plan: Plan) -> Seed:
         auction_create(studio=studio, publish=True, title=f"Bench class {i}", **values).pk
         for i in range(plan.spread_auctions + 1)
     ]
+    multi_seat = auction_create(
+        studio=studio, publish=True, title=f"Bench class of {MULTI_SEATS} seats", seats=MULTI_SEATS, **values
+    )
+    auction_ids.append(multi_seat.pk)
     active = Auction.objects.filter(pk__in=auction_ids, status=AuctionStatus.ACTIVE).count()
     if active != len(auction_ids):
         raise SystemExit(f"setup: only {active} of {len(auction_ids)} auctions are ACTIVE")
@@ -256,7 +265,8 @@ def seed_data(plan: Plan) -> Seed:
     return Seed(
         studio_id=studio.pk,
         flash_auction=auction_ids[0],
-        spread_auctions=auction_ids[1:],
+        multi_seat_auction=multi_seat.pk,
+        spread_auctions=auction_ids[1:-1],
         customer_ids=[user.pk for user in customers],
         tokens=tokens,
     )
@@ -398,6 +408,24 @@ async def bounded(
     return answers, time.perf_counter() - started
 
 
+def seats_held(auction_id: int) -> str:
+    """'k live on d distinct seats in 1..n, seats_sold s, STATUS', read from the database."""
+    live, distinct, low, high = admin_query(
+        sql.SQL(
+            "SELECT count(*), count(DISTINCT seat_no), min(seat_no), max(seat_no)"
+            " FROM reservations_reservation WHERE status <> 'CANCELLED' AND auction_id = {}"
+        ).format(sql.Literal(auction_id)),
+        BENCH_DB,
+    )[0]
+    seats_sold, status = admin_query(
+        sql.SQL("SELECT seats_sold, status FROM auctions_auction WHERE id = {}").format(
+            sql.Literal(auction_id)
+        ),
+        BENCH_DB,
+    )[0]
+    return f"{live} live on {distinct} distinct seats in {low}..{high}, seats_sold {seats_sold}, {status}"
+
+
 def live_reservations(auction_ids: list[int]) -> int:
     query = sql.SQL(
         "SELECT count(*) FROM reservations_reservation WHERE status <> 'CANCELLED' AND auction_id IN ({})"
@@ -440,6 +468,20 @@ async def run_http(plan: Plan, seed: Seed, port: int, server: subprocess.Popen[b
             live = live_reservations([seed.flash_auction])
             results.append(Result("a flash sale", 201, answers, wall, most, f"{live} live in DB"))
 
+            # Other customers than a's (the live-reservation cap is theirs to keep for b).
+            others = seed.tokens[len(seed.tokens) - plan.flash_clients :]
+            step(
+                f"scenario a2: {plan.flash_clients} other customers grab the {MULTI_SEATS} seats of auction "
+                f"{seed.multi_seat_auction} at once"
+            )
+            sampler.take_max()
+            answers, wall = await simultaneous(
+                session, [grab(token, seed.multi_seat_auction) for token in others]
+            )
+            most = sampler.take_max()
+            held = seats_held(seed.multi_seat_auction)
+            results.append(Result(f"a2 flash sale, {MULTI_SEATS} seats", 201, answers, wall, most, held))
+
             step(f"scenario b: {plan.spread_auctions} grabs on as many auctions, {plan.in_flight} in flight")
             reqs = [grab(token, pk) for token, pk in zip(seed.tokens, seed.spread_auctions, strict=False)]
             answers, wall = await bounded(session, reqs, plan.in_flight)
@@ -473,9 +515,11 @@ BEGIN;
 SELECT a.id, a.status, a.start_price, a.floor_price, a.start_time, a.end_time, s.id, s.name
   FROM auctions_auction a JOIN accounts_studio s ON s.id = a.studio_id
  WHERE a.id = :aid FOR UPDATE OF a;
+SELECT seat_no, user_id FROM reservations_reservation WHERE auction_id = :aid AND status <> 'CANCELLED';
 INSERT INTO reservations_reservation
-       (locked_price, booking_code, status, reserved_at, cancelled_at, cancelled_by, auction_id, user_id)
-VALUES (100.00, 'B' || lpad(to_hex(nextval('bench_booking_code')), 9, '0'), 'CANCELLED',
+       (seat_no, locked_price, booking_code, status, reserved_at, cancelled_at, cancelled_by,
+        auction_id, user_id)
+VALUES (1, 100.00, 'B' || lpad(to_hex(nextval('bench_booking_code')), 9, '0'), 'CANCELLED',
         now(), now(), '', :aid, :uid);
 UPDATE auctions_auction SET status = 'SOLD', current_price = 100.00, next_change_at = NULL, updated_at = now()
  WHERE id = :aid;
@@ -555,9 +599,9 @@ def report(plan: Plan, results: list[Result], pgbench: PgbenchResult, max_connec
         f"failed = {pgbench.failed}"
     )
     print(
-        "  (its transaction: lock the auction row FOR UPDATE, insert a reservation, mark the auction "
-        "SOLD, commit; the reservation is inserted CANCELLED so the partial unique index "
-        "'one live reservation per auction' is maintained but never conflicts)"
+        "  (its transaction: lock the auction row FOR UPDATE, read the seats held, insert a reservation, "
+        "mark the auction SOLD, commit; the reservation is inserted CANCELLED so the partial unique "
+        "indexes 'one live reservation per seat' and 'per customer' are maintained but never conflict)"
     )
     by_name = {r.name: r for r in results}
     spread, trivial = by_name["b spread"], by_name["trivial GET"]

@@ -4,6 +4,7 @@ A failing effect is logged and swallowed: the transaction that asked for it has
 already committed, and a mail server or broker being down must never fail a request.
 """
 
+import contextvars
 import functools
 import logging
 import os
@@ -39,7 +40,9 @@ def on_commit_in_background(func: Callable[P, object], *args: P.args, **kwargs: 
     call = functools.partial(func, *args, **kwargs)
 
     def run() -> None:
-        _background().submit(_run_logged, call)
+        # In the caller's context (its request id): a pool thread has none of its own.
+        context = contextvars.copy_context()
+        _background().submit(lambda: context.run(_run_logged, call))
 
     transaction.on_commit(run)
 

@@ -47,7 +47,8 @@ class Invalid(DomainError):
     """Input that breaks a rule; `fields` maps field names to messages (HTTP 400)."""
 
     code = "invalid"
-    default_detail = _("Invalid input.")
+    # The same words as DRF's validation errors get (core.api.exceptions): one detail per code.
+    default_detail = _("Some fields are invalid.")
 
     def __init__(self, fields: dict[str, list[str]], detail: str | None = None) -> None:
         self.fields = fields

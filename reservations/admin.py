@@ -1,35 +1,85 @@
 """Back office for reservations: find a booking, check it in, mark a no-show, cancel; and the figures."""
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_scoping import StudioScopedAdmin, manager_studio_id
+from auctions.admin import AuctionAdmin
+from auctions.models import Auction
+from core import l10n
 
-from . import services, studio_report
+from . import selectors, services, studio_report
 from .models import Reservation, ReservationStatus
+from .templatetags.desk import render_desk_today
+
+
+class ReservationInline(admin.TabularInline):
+    """The seats of one auction on its page: who holds which, at what price, in what state.
+
+    Read-only: bookings are made by grabs and changed through the reservation actions.
+    """
+
+    model = Reservation
+    fields = ("seat_no", "customer_name", "locked_price", "status", "reserved_at")
+    readonly_fields = fields
+    ordering = ("seat_no", "reserved_at")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = gettext_lazy("seat")
+    verbose_name_plural = gettext_lazy("seats booked")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reservation]:
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("customer"))
+    def customer_name(self, obj: Reservation) -> str:
+        return obj.user.full_name
+
+
+# Auctions cannot know their bookings (the house's one-way rule): the auction page that shows
+# them is the auctions admin with this app's inline, registered in its place.
+class AuctionWithSeatsAdmin(AuctionAdmin):
+    inlines = [ReservationInline]
+
+    def get_formsets_with_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The seats are shown, never posted: a saved auction form carries no formset for them.
+        if request.method == "POST":
+            return
+        yield from super().get_formsets_with_inlines(request, obj)
+
+
+admin.site.unregister(Auction)
+admin.site.register(Auction, AuctionWithSeatsAdmin)
 
 
 @admin.register(Reservation)
 class ReservationAdmin(StudioScopedAdmin):
     studio_path = "auction__studio"
+    # The status first: at the desk it decides everything else (charge, check in, or not).
     list_display = (
+        "status",
+        "class_time",
         "booking_code",
+        "seat_no",
         "customer_name",
         "auction",
-        "class_time",
-        "locked_price",
-        "status",
-        "reserved_at",
+        "price",
     )
     list_filter = ("status", ("auction__scheduled_at", admin.DateFieldListFilter))
     search_fields = ("booking_code", "user__full_name", "user__email", "auction__title")
@@ -42,6 +92,7 @@ class ReservationAdmin(StudioScopedAdmin):
         "user",
         "customer_phone",
         "auction",
+        "seat_no",
         "class_time",
         "locked_price",
         "status",
@@ -69,12 +120,19 @@ class ReservationAdmin(StudioScopedAdmin):
 
     @admin.display(description=gettext_lazy("class starts at"), ordering="auction__scheduled_at")
     def class_time(self, obj: Reservation) -> str:
-        return timezone.localtime(obj.auction.scheduled_at).strftime("%d.%m.%Y %H:%M")
+        return formats.date_format(timezone.localtime(obj.auction.scheduled_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=gettext_lazy("locked price"), ordering="locked_price")
+    def price(self, obj: Reservation) -> str:
+        return l10n.money(obj.locked_price)
 
     @admin.action(description=gettext_lazy("Check in (paid on site)"), permissions=["change"])
     def check_in(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
         self.apply_service(
-            request, queryset, _("Checked in"), lambda r: services.reservation_check_in(reservation_id=r.pk)
+            request,
+            queryset,
+            _("Checked in"),
+            lambda r: services.reservation_check_in(reservation_id=r.pk, today_only=True),
         )
 
     @admin.action(description=gettext_lazy("Mark as no-show"), permissions=["change"])
@@ -99,28 +157,27 @@ class ReservationAdmin(StudioScopedAdmin):
         return [
             path("check-in/", self.admin_site.admin_view(self.check_in_view), name="reservations_check_in"),
             path("figures/", self.admin_site.admin_view(self.figures_view), name="reservations_figures"),
+            path("today/", self.admin_site.admin_view(self.today_view), name="reservations_today"),
             *super().get_urls(),
         ]
 
     def check_in_view(self, request: HttpRequest) -> HttpResponse:
-        """The front desk: type or scan a booking code, see who it is and what they pay, check in."""
+        """The front desk: type or scan a booking code; the page says in large type whether it is
+        for today's class and what to charge, takes another day's code only when asked twice,
+        and lets a check-in be undone for a few minutes."""
         if not self.has_view_permission(request):
             return TemplateResponse(request, "admin/403.html", status=403)
         code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
         if code and not code.startswith("HOT-"):
             code = f"HOT-{code}"
-        reservation = self.get_queryset(request).filter(booking_code=code).first() if code else None
+        found = self.get_queryset(request).select_related("auction", "auction__studio", "user")
+        reservation = found.filter(booking_code=code).first() if code else None
         if (
             request.method == "POST"
             and reservation is not None
             and self.has_change_permission(request, reservation)
         ):
-            if self.apply_service(
-                request,
-                self.get_queryset(request).filter(pk=reservation.pk),
-                _("Checked in"),
-                lambda r: services.reservation_check_in(reservation_id=r.pk),
-            ):
+            if self._desk_post(request, reservation):
                 return HttpResponseRedirect(f"{reverse('admin:reservations_check_in')}?code={code}")
             reservation.refresh_from_db()
         context = {
@@ -129,11 +186,35 @@ class ReservationAdmin(StudioScopedAdmin):
             "code": code,
             "reservation": reservation,
             "not_found": bool(code) and reservation is None,
-            "can_check_in": reservation is not None
-            and reservation.status == ReservationStatus.PENDING_ON_SITE,
             "opts": self.model._meta,
+            **(_desk_verdict(reservation, now=timezone.now()) if reservation is not None else {}),
         }
         return TemplateResponse(request, "admin/reservations/reservation/check_in.html", context)
+
+    def _desk_post(self, request: HttpRequest, reservation: Reservation) -> int:
+        """Check in (another day's class only with `other_day=yes`) or undo; how many were done."""
+        selected = self.get_queryset(request).filter(pk=reservation.pk)
+        if request.POST.get("action") == "undo":
+            return self.apply_service(
+                request,
+                selected,
+                _("Check-in undone"),
+                lambda r: services.reservation_check_in_undo(reservation_id=r.pk),
+            )
+        # Another day's class only once the desk has ticked that it checked (the service refuses).
+        confirmed = request.POST.get("other_day") == "yes"
+        return self.apply_service(
+            request,
+            selected,
+            _("Checked in"),
+            lambda r: services.reservation_check_in(reservation_id=r.pk, today_only=not confirmed),
+        )
+
+    def today_view(self, request: HttpRequest) -> HttpResponse:
+        """The home page's "today" again, for its script to swap in every few seconds."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"detail": _("You cannot see this studio's bookings.")}, status=403)
+        return JsonResponse({"html": render_desk_today(request)})
 
     def figures_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -144,6 +225,8 @@ class ReservationAdmin(StudioScopedAdmin):
         period = PeriodForm(request.GET or None, initial={"start": start, "end": end})
         if period.is_valid():
             start, end = period.cleaned_data["start"] or start, period.cleaned_data["end"] or end
+            # Shown again in the reader's format, whatever form of the date was typed.
+            period = PeriodForm(initial={"start": start, "end": end})
         zone = timezone.get_current_timezone()
         result = studio_report.studio_figures(
             studio_id=manager_studio_id(request),
@@ -162,13 +245,36 @@ class ReservationAdmin(StudioScopedAdmin):
         return TemplateResponse(request, "admin/reservations/reservation/figures.html", context)
 
 
+# What the desk must not miss, per state: the large line, and whether money is taken.
+_DO_NOT_CHARGE = {
+    ReservationStatus.CANCELLED: gettext_lazy("Do not charge: this booking was cancelled"),
+    ReservationStatus.NO_SHOW: gettext_lazy("Do not charge: marked as a no-show"),
+    ReservationStatus.COMPLETED: gettext_lazy("Do not charge: already checked in"),
+}
+
+
+def _desk_verdict(reservation: Reservation, *, now: dt.datetime) -> dict[str, Any]:
+    """The check-in page's verdict: `state` is today, other_day or do_not_charge."""
+    zone = zoneinfo.ZoneInfo(reservation.auction.studio.timezone)
+    undo_until = selectors.check_in_undoable_until(reservation)
+    verdict: dict[str, Any] = {
+        "class_time": reservation.auction.scheduled_at.astimezone(zone),
+        "checked_in_at": reservation.checked_in_at.astimezone(zone) if reservation.checked_in_at else None,
+        "undo_until": undo_until.astimezone(zone) if undo_until and now <= undo_until else None,
+    }
+    if reservation.status in _DO_NOT_CHARGE:
+        headline = _DO_NOT_CHARGE[ReservationStatus(reservation.status)]
+        return {**verdict, "state": "do_not_charge", "headline": headline}
+    if selectors.is_for_today(reservation, now=now):
+        return {**verdict, "state": "today", "headline": _("Today's class: take payment")}
+    return {**verdict, "state": "other_day", "headline": _("Not today: this booking is for another day")}
+
+
 class PeriodForm(forms.Form):
-    start = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    # The admin's own date box and calendar: dates shown and typed as the reader writes them
+    # (07.12.2026), where a type=date input shows whatever the browser's own locale says.
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=AdminDateWidget)
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=AdminDateWidget)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -11,6 +11,7 @@ class ReservationsConfig(AppConfig):
         from accounts import hooks as account_hooks
         from auctions import hooks as auction_hooks
         from core import outbox
+        from core.api import health
 
         from . import calendar, notifications, selectors, services
 
@@ -20,3 +21,4 @@ class ReservationsConfig(AppConfig):
         account_hooks.standing_of.connect(selectors.standing_of)
         account_hooks.sessions_revoked.connect(services.sessions_close)
         outbox.attachments_for.connect(calendar.email_attachments)
+        health.reports.connect(selectors.no_show_health_report)

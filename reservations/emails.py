@@ -1,7 +1,6 @@
 """Reservation emails: confirmation (with the .ics), cancellation, and the reminder before class."""
 
 import zoneinfo
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +16,10 @@ def _context(reservation: Reservation) -> dict[str, Any]:
     # The class time as the studio lives it, wherever the customer or the server is.
     zone = zoneinfo.ZoneInfo(studio.timezone)
     local = auction.scheduled_at.astimezone(zone)
-    cutoff = auction.scheduled_at - timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
-    # A last-minute spot is often booked past the cutoff: then no free cancellation is promised.
-    cancel_until = cutoff.astimezone(zone).strftime("%d.%m.%Y %H:%M") if timezone.now() <= cutoff else ""
+    cutoff = auction.cancellable_until
+    # A last-minute spot is often booked past the cutoff: then the email says it has ended.
+    cancel_ended = cutoff.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+    cancel_until = cancel_ended if timezone.now() <= cutoff else ""
     return {
         "name": user.full_name,
         "code": reservation.booking_code,
@@ -30,6 +30,7 @@ def _context(reservation: Reservation) -> dict[str, Any]:
         "timezone": studio.timezone,
         "class_time": local.strftime("%d.%m.%Y %H:%M"),
         "cancel_until": cancel_until,
+        "cancel_ended": cancel_ended,
         "price": str(reservation.locked_price),
         "currency": settings.HOTHOUR_CURRENCY,
     }

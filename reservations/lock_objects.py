@@ -15,8 +15,10 @@ def reservation_lock(reservation_id: int) -> Reservation | None:
 
 
 def reservations_lock_live_for_auction(auction_id: int) -> list[Reservation]:
+    """Every seat of the auction still held, with its holder (read, not locked: see the lock order)."""
     return list(
-        Reservation.objects.select_for_update()
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("user")
         .filter(auction_id=auction_id)
         .exclude(status=ReservationStatus.CANCELLED)
         .order_by("pk")

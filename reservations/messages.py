@@ -1,8 +1,21 @@
 """What each notification says, rendered in the reader's language when it is read."""
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from .models import Notification, NotificationKind
+
+
+def _expired(d: dict[str, Any]) -> str:
+    # Older notifications carry no seats: they were of one-seat auctions that sold nothing.
+    if d.get("seats_left", 1) < d.get("seats", 1):
+        return (
+            _("%(title)s closed with %(seats_left)s of %(seats)s seats unsold; the seats sold stay booked.")
+            % d
+        )
+    return _("%(title)s ended without a buyer.") % d
+
 
 MESSAGES = {
     NotificationKind.BOOKING_CONFIRMED: lambda d: (
@@ -21,7 +34,7 @@ MESSAGES = {
     NotificationKind.CUSTOMER_CANCELLED: lambda d: (
         _("%(customer)s cancelled %(code)s for %(title)s; the spot is back on sale.") % d
     ),
-    NotificationKind.AUCTION_EXPIRED_UNSOLD: lambda d: _("%(title)s ended without a buyer.") % d,
+    NotificationKind.AUCTION_EXPIRED_UNSOLD: _expired,
 }
 
 

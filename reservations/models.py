@@ -1,4 +1,4 @@
-"""Reservations: the spot a customer grabbed, the price locked at that instant, and its fate."""
+"""Reservations: the seat a customer grabbed, the price locked at that instant, and its fate."""
 
 from django.conf import settings
 from django.db import models
@@ -31,6 +31,8 @@ class Reservation(models.Model):
         on_delete=models.PROTECT,
         related_name="reservations",
     )
+    # Which of the auction's seats (1..seats): the grab takes the lowest one no live reservation holds.
+    seat_no = models.PositiveSmallIntegerField(_("seat"))
     locked_price = money_field(_("locked price"))
     booking_code = models.CharField(_("booking code"), max_length=10, unique=True)
     status = models.CharField(
@@ -53,12 +55,19 @@ class Reservation(models.Model):
         verbose_name_plural = _("reservations")
         ordering = ["-reserved_at", "-id"]
         constraints = [
-            # The database's own guarantee behind the grab's row lock: one live sale per spot.
+            # The database's own guarantees behind the grab's row lock: one live sale per seat,
+            # one live seat per customer and auction.
             models.UniqueConstraint(
-                fields=["auction"],
+                fields=["auction", "seat_no"],
                 condition=~Q(status="CANCELLED"),
-                name="reservation_one_live_per_auction",
+                name="reservation_one_live_per_seat",
             ),
+            models.UniqueConstraint(
+                fields=["auction", "user"],
+                condition=~Q(status="CANCELLED"),
+                name="reservation_one_live_per_customer",
+            ),
+            models.CheckConstraint(condition=Q(seat_no__gte=1), name="reservation_seat_no_positive"),
             models.UniqueConstraint(
                 fields=["user", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),

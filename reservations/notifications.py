@@ -60,13 +60,18 @@ def studio_managers(studio_id: int) -> list[User]:
 
 
 def notify_expired_unsold(auctions: list[Auction]) -> None:
-    """The tick closed these auctions unsold: tell each one's studio managers, in one insert."""
+    """The tick closed these auctions with seats unsold: tell each one's studio managers, in one insert."""
     managers: dict[int, list[User]] = {}
     notifications = []
     for auction in auctions:
         if auction.studio_id not in managers:
             managers[auction.studio_id] = studio_managers(auction.studio_id)
-        data = {"auction_id": auction.pk, "title": auction.title}
+        data = {
+            "auction_id": auction.pk,
+            "title": auction.title,
+            "seats": auction.seats,
+            "seats_left": auction.seats_left,
+        }
         notifications += [
             Notification(user_id=user.pk, kind=NotificationKind.AUCTION_EXPIRED_UNSOLD, data=data)
             for user in managers[auction.studio_id]

@@ -1,20 +1,24 @@
 """Reservation reads."""
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.db.models import QuerySet
 
 from accounts import hooks as account_hooks
 from accounts.models import User
-from auctions.models import Auction
-from core import sql
+from auctions import lifecycle
+from auctions.models import Auction, AuctionStatus
+from core import jobs, sql
 
 from .models import Reservation, ReservationStatus
 
 STRIKE_WINDOW = timedelta(days=90)
+NO_SHOW_JOB = "reservations.no_shows"
 LIVE_STATUSES = (ReservationStatus.PENDING_ON_SITE,)
 
 
@@ -64,6 +68,23 @@ def customer_standing(*, user: User, now: datetime) -> Standing:
     return Standing(strikes=strikes, live=live_count)
 
 
+def seat_holders(*, auction_id: int) -> dict[int, int]:
+    """Seat number → customer id of every reservation holding a seat of the auction (any that is
+    not cancelled). The grab reads it under the auction's row lock (one plain statement)."""
+    table = sql.quote(Reservation._meta.db_table)
+    statement = f"SELECT seat_no, user_id FROM {table} WHERE auction_id = %s AND status <> %s"  # noqa: S608 - names from the model
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [auction_id, ReservationStatus.CANCELLED])
+        return dict(cursor.fetchall())
+
+
+def seats_held(*, auction_id: int) -> int:
+    """How many seats of the auction live reservations hold (read under its row lock)."""
+    return (
+        Reservation.objects.filter(auction_id=auction_id).exclude(status=ReservationStatus.CANCELLED).count()
+    )
+
+
 def suspended_until(*, user: User, now: datetime) -> datetime | None:
     """When a suspended customer may book again (their oldest counting strike ages out), else None."""
     limit = settings.HOTHOUR_NO_SHOW_LIMIT
@@ -96,3 +117,120 @@ def standing_of(*, user: User, now: datetime) -> account_hooks.Standing:
         strikes=customer_standing(user=user, now=now).strikes,
         until=max((end for end in ends if end is not None and end > now), default=None),
     )
+
+
+# --- the front desk ----------------------------------------------------------------------------
+
+
+def class_day(reservation: Reservation) -> date:
+    """The calendar day of the class, as the studio lives it."""
+    zone = zoneinfo.ZoneInfo(reservation.auction.studio.timezone)
+    return reservation.auction.scheduled_at.astimezone(zone).date()
+
+
+def is_for_today(reservation: Reservation, *, now: datetime) -> bool:
+    """Whether the booking's class is on the studio's today: the desk takes only today's codes."""
+    zone = zoneinfo.ZoneInfo(reservation.auction.studio.timezone)
+    return class_day(reservation) == now.astimezone(zone).date()
+
+
+def check_in_undoable_until(reservation: Reservation) -> datetime | None:
+    """Until when the desk may undo this check-in (None if it is not a check-in)."""
+    if reservation.status != ReservationStatus.COMPLETED or reservation.checked_in_at is None:
+        return None
+    return reservation.checked_in_at + timedelta(minutes=settings.HOTHOUR_CHECKIN_UNDO_MINUTES)
+
+
+@dataclass(frozen=True)
+class ClassToday:
+    auction: Auction
+    status: str
+    status_label: str
+    price: Decimal
+    seats_left: int
+    booked: int
+
+    @property
+    def on_sale(self) -> bool:
+        """Whether its price means anything now (a sold or closed auction has none)."""
+        return self.status in (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
+
+
+@dataclass(frozen=True)
+class DeskEvent:
+    at: datetime
+    kind: str  # "sale" or "cancellation"
+    reservation: Reservation
+
+
+@dataclass(frozen=True)
+class DeskToday:
+    day: date
+    classes: list[ClassToday]
+    due: list[Reservation]  # waiting to be checked in, the next class first
+    recent: list[DeskEvent]  # sales and cancellations of the last day, newest first
+
+
+DESK_RECENT = 10
+
+
+def _seats_left(auction: Auction, status: str, booked: int) -> int:
+    seats = getattr(auction, "seats", 1)
+    if status in (AuctionStatus.CANCELLED, AuctionStatus.EXPIRED):
+        return 0
+    return max(seats - booked, 0)
+
+
+def desk_today(*, studio_id: int | None, zone: zoneinfo.ZoneInfo, now: datetime) -> DeskToday:
+    """What the front desk needs on one screen: today's classes with their auctions as they stand
+    now, the bookings still to check in, and what just sold or was cancelled. `studio_id` None:
+    every studio (a superuser)."""
+    day = now.astimezone(zone).date()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = start + timedelta(days=1)
+    auctions = Auction.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end).exclude(
+        status=AuctionStatus.DRAFT
+    )
+    reservations = Reservation.objects.select_related("auction", "auction__studio", "user")
+    if studio_id is not None:
+        auctions = auctions.filter(studio_id=studio_id)
+        reservations = reservations.filter(auction__studio_id=studio_id)
+    live_counts = dict(
+        reservations.filter(auction__in=auctions)
+        .exclude(status=ReservationStatus.CANCELLED)
+        .values_list("auction_id")
+        .annotate(models.Count("id"))
+    )
+    classes = []
+    for auction in auctions.order_by("scheduled_at", "id"):
+        state = lifecycle.live_state(auction, now)
+        booked = live_counts.get(auction.pk, 0)
+        classes.append(
+            ClassToday(
+                auction=auction,
+                status=state.status,
+                status_label=str(AuctionStatus(state.status).label),
+                price=state.price,
+                seats_left=_seats_left(auction, state.status, booked),
+                booked=booked,
+            )
+        )
+    due = list(
+        reservations.filter(
+            status=ReservationStatus.PENDING_ON_SITE,
+            auction__scheduled_at__gte=start,
+            auction__scheduled_at__lt=end,
+        ).order_by("auction__scheduled_at", "booking_code")
+    )
+    since = now - timedelta(days=1)
+    sales = reservations.filter(reserved_at__gte=since).order_by("-reserved_at")[:DESK_RECENT]
+    cancellations = reservations.filter(cancelled_at__gte=since).order_by("-cancelled_at")[:DESK_RECENT]
+    recent = [DeskEvent(r.reserved_at, "sale", r) for r in sales]
+    recent += [DeskEvent(r.cancelled_at, "cancellation", r) for r in cancellations if r.cancelled_at]
+    recent.sort(key=lambda event: event.at, reverse=True)
+    return DeskToday(day=day, classes=classes, due=due, recent=recent[:DESK_RECENT])
+
+
+def no_show_health_report() -> dict[str, object]:
+    """The no-show sweep's part of `GET health/` (connected to core's health reports)."""
+    return {"no_shows": jobs.last_run(NO_SHOW_JOB)}

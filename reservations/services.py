@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+import time
 import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,11 +21,12 @@ from auctions import services as auction_services
 from auctions.lifecycle import is_grabbable
 from auctions.models import AllowedGender, Auction, AuctionStatus
 from auctions.pricing import PriceSettings, price_at
-from core import sql
-from core.errors import Conflict, Forbidden, NotFound
+from core import jobs, sql
+from core.errors import Conflict, DomainError, Forbidden, NotFound
 
 from . import emails, lock_objects, notifications, selectors
 from .api.serializers import ReservationSerializer
+from .metrics import GRAB_SECONDS, GRABS
 from .models import CancelledBy, Notification, NotificationKind, Reservation, ReservationStatus
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,10 @@ class AuctionNotActive(Conflict):
 
 class AuctionSold(Conflict):
     code = "auction_sold"
+
+
+class AlreadyBooked(Conflict):
+    code = "already_booked"
 
 
 class PriceChanged(Conflict):
@@ -64,6 +70,14 @@ class ReservationNotCancellable(Conflict):
 
 class ReservationWrongStatus(Conflict):
     code = "reservation_wrong_status"
+
+
+class CheckInUndoClosed(Conflict):
+    code = "check_in_undo_closed"
+
+
+class CheckInNotToday(Conflict):
+    code = "check_in_not_today"
 
 
 class StaffCannotBook(Forbidden):
@@ -111,7 +125,35 @@ def reservation_create(
 
     One short transaction: lock the customer and the auction, check everything at this instant,
     lock the price. A booking-code collision (one in ~900 million) retries the whole transaction.
+    Counted in `hothour_grabs_total{code}` and timed in `hothour_grab_seconds`.
     """
+    started, code = time.perf_counter(), "error"
+    try:
+        reservation, created = _grab_checked(
+            user=user, auction_id=auction_id, expected_price=expected_price, idempotency_key=idempotency_key
+        )
+        code = "created" if created else "replayed"
+    except DomainError as exc:
+        code = exc.code
+        raise
+    finally:
+        GRABS.labels(code=code).inc()
+        GRAB_SECONDS.observe(time.perf_counter() - started)
+    if created:
+        logger.info(
+            "grab created",
+            extra={
+                "auction_id": auction_id,
+                "reservation_id": reservation.pk,
+                "price": str(reservation.locked_price),
+            },
+        )
+    return reservation, created
+
+
+def _grab_checked(
+    *, user: User, auction_id: int, expected_price: Decimal | None, idempotency_key: str | None
+) -> tuple[Reservation, bool]:
     if user.is_staff or user.is_superuser:
         raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
     if not user.is_verified:
@@ -162,9 +204,13 @@ def _grab(
                 if replay.auction_id != auction.pk:
                     raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction."))
                 return replay, False
-        # The grab's instant is when we hold the lock: nobody can sell this spot before us now.
+        # The grab's instant is when we hold the lock: nobody can sell these seats before us now.
         now = timezone.now()
+        holders = selectors.seat_holders(auction_id=auction.pk)
+        if user.pk in holders.values():
+            raise AlreadyBooked(_("You already have this spot."))
         price = _check_auction(auction, user=user, now=now)
+        seat_no = _lowest_free_seat(holders, auction.seats)
         if standing.live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
             raise ReservationLimit(
                 _("You already hold %(limit)s reservations; use or cancel one first.")
@@ -179,17 +225,23 @@ def _grab(
             booking_code=booking_code,
             reserved_at=now,
             idempotency_key=idempotency_key,
+            seat_no=seat_no,
         )
         try:
             sql.insert(reservation)
         except IntegrityError as exc:
+            # Backstops of the lock: under it, only the booking code can collide.
             constraint = _violated_constraint(exc)
-            if constraint == "reservation_one_live_per_auction":
+            if constraint == "reservation_one_live_per_seat":
                 raise AuctionSold(_("Someone else got this spot first.")) from exc
+            if constraint == "reservation_one_live_per_customer":
+                raise AlreadyBooked(_("You already have this spot.")) from exc
             if constraint == "reservation_idempotency_key_unique":
                 raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
             raise _BookingCodeTaken from exc
-        auction_services.auction_mark_sold(auction=auction, price=price)
+        auction_services.auction_seat_taken(
+            auction=auction, seats_sold=len(holders) + 1, price=price, now=now
+        )
         events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
         notifications.notify(
             recipients=[user],
@@ -209,6 +261,7 @@ def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
     if cancelled_before.exists():
         raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
     if auction.status == AuctionStatus.SOLD:
+        # A customer holding a seat already was answered `already_booked` before this.
         raise AuctionSold(_("Someone else got this spot first."))
     settings_ = PriceSettings.of(auction)
     if not is_grabbable(auction.status, settings_, now):
@@ -218,13 +271,30 @@ def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
     return price_at(settings_, now)
 
 
+def _lowest_free_seat(holders: dict[int, int], seats: int) -> int:
+    """The lowest seat number no live reservation holds; none left is `auction_sold`."""
+    for seat_no in range(1, seats + 1):
+        if seat_no not in holders:
+            return seat_no
+    raise AuctionSold(_("Someone else got this spot first."))
+
+
+# SQLite names no constraint, only the columns of the unique index that failed.
+_SQLITE_UNIQUE_COLUMNS = (
+    (".booking_code", None),
+    (".idempotency_key", "reservation_idempotency_key_unique"),
+    (".seat_no", "reservation_one_live_per_seat"),
+    (".user_id", "reservation_one_live_per_customer"),
+)
+
+
 def _violated_constraint(exc: IntegrityError) -> str | None:
     diag = getattr(exc.__cause__, "diag", None)
     name = getattr(diag, "constraint_name", None)
-    if name is None and "booking_code" not in str(exc):
-        # SQLite gives no constraint name; anything that is not the code is the live-sale rule.
-        return "reservation_one_live_per_auction"
-    return name
+    if name is not None:
+        return str(name)
+    message = str(exc)
+    return next((found for column, found in _SQLITE_UNIQUE_COLUMNS if column in message), None)
 
 
 def reservation_cancel_by_customer(
@@ -240,7 +310,7 @@ def reservation_cancel_by_customer(
                 % {"minutes": settings.HOTHOUR_CANCEL_CUTOFF_MINUTES}
             )
         _cancel(reservation, by=CancelledBy.CUSTOMER, now=now)
-        auction_services.auction_relist(auction=auction, now=now)
+        _free_seat(auction, now=now)
         notifications.notify(
             recipients=notifications.studio_managers(auction.studio_id),
             kind=NotificationKind.CUSTOMER_CANCELLED,
@@ -263,12 +333,12 @@ def reservations_cancel_before_erasure(*, user: User) -> None:
 
 
 def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = None) -> Reservation:
-    """The studio may cancel at any time; the spot is relisted like a customer's cancellation."""
+    """The studio may cancel at any time; the seat is freed like a customer's cancellation."""
     now = now or timezone.now()
     with transaction.atomic():
         auction, reservation = _lock_for_cancel(Reservation.objects.filter(pk=reservation_id))
         _cancel(reservation, by=CancelledBy.STUDIO, now=now)
-        auction_services.auction_relist(auction=auction, now=now)
+        _free_seat(auction, now=now)
         notifications.notify(
             recipients=[reservation.user],
             kind=NotificationKind.RESERVATION_CANCELLED_BY_STUDIO,
@@ -276,6 +346,13 @@ def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = 
         )
         emails.queue_cancellation(reservation, by_studio=True)
     return reservation
+
+
+def _free_seat(auction: Auction, *, now: datetime) -> None:
+    """A reservation of `auction` was just cancelled: its seat is for sale again (lock held)."""
+    auction_services.auction_seat_freed(
+        auction=auction, seats_sold=selectors.seats_held(auction_id=auction.pk), now=now
+    )
 
 
 def _lock_for_cancel(found: QuerySet[Reservation]) -> tuple[Auction, Reservation]:
@@ -295,8 +372,10 @@ def _lock_for_cancel(found: QuerySet[Reservation]) -> tuple[Auction, Reservation
 
 
 def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:
-    """The studio cancelled the whole auction. Caller holds the auction's row lock."""
+    """The studio cancelled the whole auction: every seat still to be honoured is cancelled and
+    its holder told. Caller holds the auction's row lock (and saves `seats_sold`)."""
     for reservation in lock_objects.reservations_lock_live_for_auction(auction.pk):
+        reservation.auction = auction
         if reservation.status == ReservationStatus.PENDING_ON_SITE:
             _cancel(reservation, by=CancelledBy.STUDIO, now=now)
             notifications.notify(
@@ -305,6 +384,7 @@ def reservations_cancel_for_auction(*, auction: Auction, now: datetime) -> None:
                 data=notifications.reservation_facts(reservation),
             )
             emails.queue_cancellation(reservation, by_studio=True)
+    auction.seats_sold = selectors.seats_held(auction_id=auction.pk)
 
 
 def _check_cancellable(reservation: Reservation) -> None:
@@ -323,7 +403,11 @@ def _cancel(reservation: Reservation, *, by: str, now: datetime) -> None:
     _tell_owner(reservation)
 
 
-def reservation_check_in(*, reservation_id: int, now: datetime | None = None) -> Reservation:
+def reservation_check_in(
+    *, reservation_id: int, now: datetime | None = None, today_only: bool = False
+) -> Reservation:
+    """`today_only`: the front desk's guard, refusing a booking whose class is not on the studio's
+    today (a code for another day taken by mistake); the desk lifts it after asking twice."""
     now = now or timezone.now()
     with transaction.atomic():
         reservation = _locked_reservation(reservation_id)
@@ -331,8 +415,32 @@ def reservation_check_in(*, reservation_id: int, now: datetime | None = None) ->
             raise ReservationWrongStatus(
                 _("Only a reservation waiting for payment on site can be checked in.")
             )
+        if today_only and not selectors.is_for_today(reservation, now=now):
+            raise CheckInNotToday(
+                _("This booking is for another day: check it in on the check-in page, which asks first.")
+            )
         reservation.status = ReservationStatus.COMPLETED
         reservation.checked_in_at = now
+        reservation.save(update_fields=["status", "checked_in_at"])
+        _tell_owner(reservation)
+    return reservation
+
+
+def reservation_check_in_undo(*, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The desk checked in the wrong booking: back to waiting for payment, within
+    `HOTHOUR_CHECKIN_UNDO_MINUTES` of the check-in (later, the money has changed hands for real)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = _locked_reservation(reservation_id)
+        if reservation.status != ReservationStatus.COMPLETED or reservation.checked_in_at is None:
+            raise ReservationWrongStatus(_("Only a checked-in reservation can be undone."))
+        if now > reservation.checked_in_at + timedelta(minutes=settings.HOTHOUR_CHECKIN_UNDO_MINUTES):
+            raise CheckInUndoClosed(
+                _("A check-in can only be undone within %(minutes)s minutes.")
+                % {"minutes": settings.HOTHOUR_CHECKIN_UNDO_MINUTES}
+            )
+        reservation.status = ReservationStatus.PENDING_ON_SITE
+        reservation.checked_in_at = None
         reservation.save(update_fields=["status", "checked_in_at"])
         _tell_owner(reservation)
     return reservation
@@ -357,6 +465,7 @@ def reservations_mark_no_shows(*, now: datetime | None = None) -> int:
         due = lock_objects.reservations_lock_pending_before(scheduled_before=deadline)
         for reservation in due:
             _mark_no_show(reservation, now=now)
+        jobs.job_finished(name=selectors.NO_SHOW_JOB, result=len(due), now=now)
     return len(due)
 
 

@@ -1,4 +1,4 @@
-"""Audit the pinned runtime requirements for known vulnerabilities (pip-audit, PyPI's advisories).
+"""Audit every locked runtime package for known vulnerabilities (pip-audit, PyPI's advisories).
 
 Fails on any known vulnerability. When the advisory service cannot be reached (a machine that
 only sees a package mirror), says loudly that nothing was audited instead of reporting a pass.
@@ -17,7 +17,9 @@ def main() -> int:
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         run = subprocess.run(  # noqa: S603 - our own pinned tool
             [
-                sys.executable, "-m", "pip_audit", "-r", str(ROOT / "requirements.txt"),
+                # The lock: every runtime package, indirect ones included, at the hashed versions.
+                sys.executable, "-m", "pip_audit", "-r", str(ROOT / "requirements.lock"),
+                "--require-hashes", "--disable-pip",
                 "--progress-spinner", "off", "--format", "json", "--output", report.name,
             ],
             capture_output=True,

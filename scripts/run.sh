@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/venv.sh requirements.txt
+. scripts/venv.sh requirements.lock
 . scripts/frontend.sh
 frontend_build
 

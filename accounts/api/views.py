@@ -1,5 +1,6 @@
 """Auth, profile and studio endpoints: parse, call a service, shape the answer."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from accounts import selectors, services
 from accounts.api.permissions import request_user
 from core.api.schema import BODY, error_responses
 from core.api.throttles import ScopedThrottle
+from core.errors import Invalid
 
 from . import serializers as s
 
@@ -27,6 +29,18 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     return dict(serializer.validated_data)
 
 
+def _every_registration_problem(serializer: s.RegisterSerializer) -> dict[str, list[str]]:
+    """The shape's errors (a missing or malformed field) and the rules' for the fields that passed."""
+    shape = {name: [str(message) for message in messages] for name, messages in serializer.errors.items()}
+    sent = serializer.initial_data if isinstance(serializer.initial_data, Mapping) else {}
+    given = {
+        name: value
+        for name, value in sent.items()
+        if name in serializer.fields and name not in shape and isinstance(value, str)
+    }
+    return {**services.registration_errors(**given), **shape}
+
+
 class RegisterView(APIView):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "register"
@@ -36,7 +50,10 @@ class RegisterView(APIView):
         responses={201: s.MeSerializer, **error_responses(*BODY, 401, 429)},
     )
     def post(self, request: Request) -> Response:
-        user = services.user_register(**_valid(s.RegisterSerializer, request))
+        serializer = s.RegisterSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise Invalid(_every_registration_problem(serializer))
+        user = services.user_register(**serializer.validated_data)
         return Response(
             s.MeSerializer(user, context={"request": request}).data, status=status.HTTP_201_CREATED
         )

@@ -19,11 +19,16 @@ class ScheduleStepSerializer(serializers.Serializer):
 
 class AuctionSerializer(serializers.ModelSerializer):
     studio = StudioSummarySerializer(read_only=True)
+    # Shown before the grab, so nobody books believing they can still cancel for free.
+    cancellable_until = serializers.DateTimeField(
+        read_only=True, help_text="Until when a booking of this class can be cancelled free of charge."
+    )
     current_price = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
     next_price = serializers.SerializerMethodField()
     next_drop_at = serializers.SerializerMethodField()
     turbo_active = serializers.SerializerMethodField()
+    seats_left = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Auction
@@ -31,12 +36,14 @@ class AuctionSerializer(serializers.ModelSerializer):
             "id",
             "studio",
             *SETTINGS_FIELDS,
+            "seats_left",
             "current_price",
             "turbo_started_at",
             "turbo_active",
             "status",
             "next_price",
             "next_drop_at",
+            "cancellable_until",
         ]
         read_only_fields = fields
 

@@ -23,6 +23,8 @@ DROP_AMOUNT = Decimal("50.00")
 DROP_INTERVAL_MINS = 60
 DURATION = timedelta(minutes=120)
 CLASS_AFTER_CLOSE = timedelta(minutes=60)
+# An AuctionFactory row made with `now=t` has its class at t + CLASS_AFTER_OPENING.
+CLASS_AFTER_OPENING = DURATION + CLASS_AFTER_CLOSE - timedelta(minutes=10)
 # Turbo of the worked example of DESIGN section 2: 20 every 5 min, 30 min before the close.
 TURBO = {
     "turbo_enabled": True,

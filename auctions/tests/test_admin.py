@@ -56,6 +56,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
         "description": "Bring grip socks.",
         "allowed_gender": "ANY",
         **_split("scheduled_at", opens + minutes(180)),
+        "seats": "1",
         "start_price": "500.00",
         "floor_price": "100.00",
         "drop_amount": "50.00",
@@ -103,6 +104,16 @@ def test_superuser_changelist_lists_every_studios_auctions(admin_client, studios
     page = response.content.decode()
     assert "Alpha reformer" in page
     assert "Bravo vinyasa" in page
+    assert "studio" in response.context["cl"].list_display
+
+
+def test_a_managers_changelist_has_no_studio_column(client_a, studios):
+    AuctionFactory(studio=studios.a)
+
+    response = client_a.get(CHANGELIST)
+
+    assert "studio" not in response.context["cl"].list_display
+    assert "price_now" in response.context["cl"].list_display
 
 
 def test_another_studios_auction_pages_are_not_found(client_a, studios):

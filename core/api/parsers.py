@@ -25,4 +25,8 @@ class BoundedJSONParser(JSONParser):
         body = stream.read(limit + 1)
         if len(body) > limit:
             raise RequestTooLarge()
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except exceptions.ParseError as exc:
+            # DRF's own text ("JSON parse error - Expecting value: line 1 column 1") is English only.
+            raise exceptions.ParseError(_("The request body is not valid JSON.")) from exc

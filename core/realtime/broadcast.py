@@ -19,6 +19,8 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from core.metrics import BROADCAST_FRAMES
+
 logger = logging.getLogger(__name__)
 
 GroupMessage = tuple[str, dict[str, Any]]
@@ -40,7 +42,8 @@ class Broadcaster:
             self._loop, self._owner_pid, self._order = loop, os.getpid(), None
 
     def submit(self, messages: list[GroupMessage]) -> None:
-        """Queue `(group, {"type": "broadcast", "group", "texts"})` messages for sending, in order."""
+        """Queue `(group, {"type": "broadcast", "group", "texts", "request_ids"})` messages for
+        sending, in order (`request_ids`: the requests that caused them, for the fan-out's log)."""
         if not messages:
             return
         with self._lock:
@@ -85,6 +88,8 @@ class Broadcaster:
                 *(layer.group_send(group, message) for group, message in messages), return_exceptions=True
             )
         failures = [result for result in results if isinstance(result, BaseException)]
+        sent = zip(messages, results, strict=True)
+        BROADCAST_FRAMES.inc(sum(len(message["texts"]) for (_, message), result in sent if result is None))
         if failures:
             # The state is committed; clients catch up from the snapshot when they reconnect.
             logger.warning("%s of %s broadcasts failed: %r", len(failures), len(results), failures[0])
@@ -94,10 +99,12 @@ def merge_by_group(messages: list[GroupMessage]) -> list[GroupMessage]:
     """One message per group, its frames in the order they were submitted."""
     merged: dict[str, dict[str, Any]] = {}
     for group, message in messages:
-        if group in merged:
-            merged[group]["texts"] += message["texts"]
-        else:
-            merged[group] = {**message, "texts": list(message["texts"])}
+        if group not in merged:
+            merged[group] = {key: value for key, value in message.items() if key != "request_ids"}
+            merged[group]["texts"] = []
+        merged[group]["texts"] += message["texts"]  # our own list, never the submitted one
+        if message.get("request_ids"):
+            merged[group]["request_ids"] = [*merged[group].get("request_ids", []), *message["request_ids"]]
     return list(merged.items())
 
 

@@ -3,10 +3,15 @@
 import json
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
+from django.utils.translation.trans_real import parse_accept_lang_header
 
+from core.metrics import WEBSOCKETS_OPEN
 from core.realtime.fanout import local_groups
 
 logger = logging.getLogger(__name__)
@@ -33,15 +38,21 @@ class HotHourConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         raw = text_data if text_data is not None else bytes_data or b""
         if len(raw) > MAX_CLIENT_FRAME:
-            await self.send_error("frame_too_large", f"Frames are limited to {MAX_CLIENT_FRAME} bytes.")
+            await self.send_error(
+                "frame_too_large",
+                gettext_lazy("Frames are limited to %(bytes)s bytes."),
+                bytes=MAX_CLIENT_FRAME,
+            )
             return
         try:
             message = json.loads(raw)
         except ValueError:
-            await self.send_error("invalid_json", "Send JSON text frames.")
+            await self.send_error("invalid_json", gettext_lazy("Send JSON text frames."))
             return
         if not isinstance(message, dict) or message.get("event") != "ping":
-            await self.send_error("unknown_event", 'The only client event is {"event": "ping"}.')
+            await self.send_error(
+                "unknown_event", gettext_lazy('The only client event is {"event": "ping"}.')
+            )
             return
         await self.send_event("pong", {})
 
@@ -56,6 +67,7 @@ class HotHourConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return False
         self.group = group
+        WEBSOCKETS_OPEN.inc()
         return True
 
     async def send_snapshot(self, data: Any) -> None:
@@ -74,13 +86,29 @@ class HotHourConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
+            WEBSOCKETS_OPEN.dec()
             try:
                 await local_groups(self.channel_layer).leave(self.group, self)
             except Exception as exc:
                 logger.warning("channel layer unavailable on disconnect: %s", exc.__class__.__name__)
 
-    async def send_error(self, code: str, detail: str) -> None:
-        await self.send_event("error", {"code": code, "detail": detail})
+    async def send_error(self, code: str, detail: Any, **values: object) -> None:
+        """`detail` (lazy, with `%(name)s` for `values`) in the language the client asked for."""
+        with translation.override(self.language()):
+            text = str(detail) % values if values else str(detail)
+        await self.send_event("error", {"code": code, "detail": text})
+
+    def language(self) -> str:
+        """`?lang=en`, else the handshake's Accept-Language, else the site's default (Turkish)."""
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        headers = dict(self.scope.get("headers", []))
+        for wanted in (*query.get("lang", []), headers.get(b"accept-language", b"").decode("latin-1")):
+            for code, _quality in parse_accept_lang_header(wanted):
+                try:
+                    return translation.get_supported_language_variant(code)
+                except LookupError:
+                    continue
+        return settings.LANGUAGE_CODE
 
 
 class NotFoundConsumer(AsyncWebsocketConsumer):

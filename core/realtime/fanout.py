@@ -94,6 +94,19 @@ class LocalGroups:
         finally:
             if pausing:
                 gc.enable()
+        if message.get("request_ids"):
+            # Follows a request to the sockets its change reached (core.logs); tick changes are
+            # counted in the metrics instead of logged.
+            logger.info(
+                "broadcast delivered",
+                extra={
+                    "request_id": message["request_ids"][0],
+                    "request_ids": message["request_ids"],
+                    "group": message.get("group"),
+                    "frames": len(message["texts"]),
+                    "sockets": len(members),
+                },
+            )
 
 
 _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalGroups]" = weakref.WeakKeyDictionary()

@@ -4,10 +4,16 @@ Embedded default: SQLite, in-memory channel layer, console email, eager Celery.
 Set DATABASE_URL / REDIS_URL to get PostgreSQL, channels-redis and Celery on Redis.
 """
 
+import contextlib
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
+from kombu import Queue
+
+from core import error_reports
+from core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -19,6 +25,8 @@ SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Who gets Django's error emails: "Ops <ops@example.com>,oncall@example.com".
+ADMINS = [parseaddr(entry) for entry in env.list("ADMINS", default=[])]
 
 INSTALLED_APPS = [
     "daphne",
@@ -46,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -178,6 +187,8 @@ AXES_CLIENT_IP_CALLABLE = "core.api.client_address.client_address"
 # addresses or networks, or else the last NUM_PROXIES hops (core.api.client_address).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# No "AXES: BEGIN ..." line at the start of every process and management command.
+AXES_VERBOSE = False
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -193,14 +204,20 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 3)
 LANGUAGE_CODE = "tr"
 LANGUAGES = [("tr", "Türkçe"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as Turkish people type and read them (07.12.2026), on every form and page.
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Istanbul")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # The embedded default serves static files straight from the apps; production collects them.
 WHITENOISE_USE_FINDERS = True
+# WhiteNoise warns at every start when the collected folder is missing; the embedded default
+# collects nothing, so it gets the empty folder (a read-only disk just keeps the warning).
+with contextlib.suppress(OSError):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # The customer app's build (frontend/, `npm run build`): core.spa answers index.html for its routes;
 # WhiteNoise serves the rest (/assets/*, hashed by Vite, with the .gz the build writes beside them).
 FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
@@ -209,9 +226,19 @@ if FRONTEND_DIST.is_dir():  # scanned once at start; the run command builds befo
 # Cached for a year: Vite's hashed assets (/assets/name-hash8.ext) and hashed static files.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8}\.\w+$|^/static/.+\.[0-9a-f]{12}\.\w+$"
 
-# EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ's form).
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ's form). Unset, each
+# email goes to a file in EMAIL_FILE_PATH and the log says one line about it (core.mail).
+EMAIL_CONFIG = (
+    env.email_url("EMAIL_URL")
+    if env.str("EMAIL_URL", default="")
+    else {
+        "EMAIL_BACKEND": "core.mail.FolderBackend",
+        "EMAIL_FILE_PATH": env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail")),
+    }
+)
 vars().update(EMAIL_CONFIG)
+# Where the folder backend writes (also named here so the settings declare it).
+EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HotHour <no-reply@hothour.local>")
 # Links in emails point at the customer app, which posts the token back to the API. By default
 # the app is served by this server itself (core.spa), where the run command listens.
@@ -304,6 +331,20 @@ CELERY_TASK_IGNORE_RESULT = True
 # the email waits in the outbox (core.OutboundEmail) and beat's flush_outbox sends it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
+# The tick has a queue of its own, served by its own worker in production: a flood of emails or a
+# slow mail server cannot delay a price step. A plain `celery worker` consumes both queues.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("tick"))
+CELERY_TASK_ROUTES = {
+    "auctions.tasks.tick": {"queue": "tick"},
+    "auctions.tasks.step": {"queue": "tick"},  # the on-time steps (DESIGN section 2)
+}
+# Every task has limits (each task may set tighter ones): a stuck one is stopped, not left to
+# hold a worker. The soft limit raises inside the task first, so it can stop cleanly.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# Our JSON log lines (LOGGING below), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 HOTHOUR_TICK_SECONDS = env.float("HOTHOUR_TICK_SECONDS", default=1.0)
 # Each sweep gives the changes due this soon a Celery task with their instant as ETA (DESIGN
 # section 2); kept far below the broker's visibility timeout (an hour), past which Redis would
@@ -331,6 +372,8 @@ CELERY_BEAT_SCHEDULE = {
 HOTHOUR_CURRENCY = env.str("HOTHOUR_CURRENCY", default="TRY")
 HOTHOUR_MAX_LIVE_RESERVATIONS = env.int("HOTHOUR_MAX_LIVE_RESERVATIONS", default=3)
 HOTHOUR_CANCEL_CUTOFF_MINUTES = env.int("HOTHOUR_CANCEL_CUTOFF_MINUTES", default=120)
+# The front desk may undo a check-in (a wrong code taken) for this long after making it.
+HOTHOUR_CHECKIN_UNDO_MINUTES = env.int("HOTHOUR_CHECKIN_UNDO_MINUTES", default=5)
 HOTHOUR_NO_SHOW_GRACE_MINUTES = env.int("HOTHOUR_NO_SHOW_GRACE_MINUTES", default=30)
 HOTHOUR_NO_SHOW_LIMIT = env.int("HOTHOUR_NO_SHOW_LIMIT", default=3)
 HOTHOUR_REMINDER_MINUTES = env.int("HOTHOUR_REMINDER_MINUTES", default=180)
@@ -345,10 +388,20 @@ HOTHOUR_DEMO_DATA = env.bool("HOTHOUR_DEMO_DATA", default=True)
 # Sent emails (their secrets stripped once sent) and ones given up on are deleted after this.
 HOTHOUR_OUTBOX_RETENTION_DAYS = env.int("HOTHOUR_OUTBOX_RETENTION_DAYS", default=30)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# One line per record, carrying the request id (core.logs): JSON for machines (LOG_FORMAT=json,
+# production's default) or plain text for a developer's terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"), json=LOG_FORMAT == "json")
+
+# GET /metrics (core.api.metrics): loopback, these addresses or networks, or this bearer token.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Error reports to a Sentry-protocol server, only when a DSN is given (core.error_reports).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    error_reports.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+    )

@@ -104,6 +104,9 @@ ADMIN = [
     ("reservations/reservation/{R}/change/", LOGIN,   LOGIN,   LOGIN,   LOGIN,   200,     404,     200),
     ("accounts/user/{customer}/change/",     LOGIN,   LOGIN,   LOGIN,   LOGIN,   200,     404,     200),
     ("accounts/studio/{S}/change/",          LOGIN,   LOGIN,   LOGIN,   LOGIN,   200,     404,     200),
+    # the desk's polled fragments: each staff member gets their own studio's (reservations/tests/test_desk.py)
+    ("reservations/reservation/today/",      LOGIN,   LOGIN,   LOGIN,   LOGIN,   200,     200,     200),
+    ("auctions/auction/live-prices/",        LOGIN,   LOGIN,   LOGIN,   LOGIN,   200,     200,     200),
 ]
 # fmt: on
 

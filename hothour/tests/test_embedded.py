@@ -172,7 +172,7 @@ def test_manage_py_tick_applies_a_due_step_once(embedded):
     second = embedded.manage("tick")
 
     # then the step is stored once; the second tick finds nothing due
-    assert first.strip() == "Ticked 1 auctions."
+    assert first.strip() == "Ticked 1 auction."
     assert second.strip() == "Ticked 0 auctions."
     assert embedded.stored_price(auction["id"]) == auction["price_after"] != auction["price_before"]
 

@@ -46,6 +46,9 @@ from accounts.tests.factories import StudioFactory
 from auctions import lifecycle, pricing
 from auctions.models import Auction, AuctionStatus, TickHeartbeat
 from auctions.tests.factories import AuctionFactory
+from hothour.tests.processes import Processes
+from hothour.tests.processes import free_port as _free_port
+from hothour.tests.processes import wait_until as _wait_until
 from reservations.models import Reservation, ReservationStatus
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
@@ -60,22 +63,6 @@ TICK_BATCH = 1000  # auctions_tick's default batch size
 # --- processes and private services ------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until(check: Callable[[], object], timeout: float, what: str, every: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with suppress(Exception):
-            if check():
-                return
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def _missing(what: str) -> NoReturn:
     """Skipped on a developer's machine without it; in CI (CI=true) a missing tool fails the run."""
     if os.environ.get("CI"):
@@ -88,53 +75,6 @@ def _tool(name: str) -> str:
     if found is None:
         _missing(f"{name} is not installed")
     return found
-
-
-class Processes:
-    """Our own child processes, each logging to a file; all stopped on exit, logs shown on failure."""
-
-    def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.running: dict[str, subprocess.Popen[bytes]] = {}
-        self.first_started: list[str] = []  # a restarted service keeps its place
-
-    def start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
-        if name not in self.first_started:
-            self.first_started.append(name)
-        with (self.log_dir / f"{name}.log").open("ab") as log:
-            self.running[name] = subprocess.Popen(  # noqa: S603 - our own executables
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def kill(self, name: str) -> None:
-        """kill -9: no shutdown handler runs, like a crash or the OOM killer."""
-        process = self.running.pop(name)
-        process.kill()
-        process.wait(timeout=10)
-
-    def stop(self, name: str) -> None:
-        process = self.running.pop(name)
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    def log(self, name: str) -> str:
-        return (self.log_dir / f"{name}.log").read_text(errors="replace")
-
-    def __enter__(self) -> "Processes":
-        return self
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        # Last started first: the servers before the Redis or PostgreSQL they use.
-        for name in reversed(self.first_started):
-            if name in self.running:
-                self.stop(name)
-        if exc_type is not None:
-            for log in sorted(self.log_dir.glob("*.log")):
-                sys.stderr.write(f"--- {log.name} (tail) ---\n{log.read_text(errors='replace')[-4000:]}\n")
 
 
 class PrivateRedis:

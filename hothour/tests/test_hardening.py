@@ -42,13 +42,26 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_production_settings_pass_the_deploy_checks():
-    result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV, SECRET_KEY=secrets.token_urlsafe(64)
-    )
+def test_production_settings_pass_the_deploy_checks(tmp_path):
+    # what collectstatic leaves behind (the image runs it at build time)
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
+
+    environment = {**PRODUCTION_ENV, "SECRET_KEY": secrets.token_urlsafe(64), "STATIC_ROOT": str(tmp_path)}
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **environment)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_deploy_checks_name_static_files_that_were_never_collected(tmp_path):
+    result = _manage(
+        "check", "--deploy", **PRODUCTION_ENV, SECRET_KEY=secrets.token_urlsafe(64), STATIC_ROOT=str(tmp_path)
+    )
+
+    assert result.returncode != 0
+    assert "hothour.E001" in result.stderr
+    assert "collectstatic" in result.stderr
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"])

@@ -29,6 +29,7 @@ class ReservationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     auction_id = serializers.IntegerField(read_only=True)
     user_id = serializers.IntegerField(read_only=True)
+    seat_no = serializers.IntegerField(read_only=True)
     locked_price = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
     booking_code = serializers.CharField(read_only=True)
     status = serializers.ChoiceField(choices=ReservationStatus.choices, read_only=True)
@@ -38,6 +39,12 @@ class ReservationSerializer(serializers.Serializer):
     cancelled_by = serializers.ChoiceField(choices=CancelledBy.choices, read_only=True, allow_blank=True)
     auction = ReservationAuctionSerializer(read_only=True)
     studio = ReservationStudioSerializer(source="auction.studio", read_only=True)
+    # In the past when the spot was bought after the cutoff: then there is no free cancellation.
+    cancellable_until = serializers.DateTimeField(
+        source="auction.cancellable_until",
+        read_only=True,
+        help_text="Until when the owner can cancel free of charge; in the past means it has ended.",
+    )
 
 
 class GrabSerializer(serializers.Serializer):

@@ -69,8 +69,8 @@ class ReservationListCreateView(generics.ListAPIView):
                 429,
                 e403="`email_not_verified`, `staff_cannot_book`, `gender_not_allowed`, `booking_suspended`.",
                 e404="No such auction (`not_found`).",
-                e409="`rebook_not_allowed`, `auction_sold`, `auction_not_active`, `reservation_limit`, "
-                "`idempotency_key_reused`, or `price_changed` (with `current_price`).",
+                e409="`already_booked`, `rebook_not_allowed`, `auction_sold`, `auction_not_active`, "
+                "`reservation_limit`, `idempotency_key_reused`, or `price_changed` (with `current_price`).",
             ),
         },
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],

@@ -27,8 +27,9 @@ class ReservationFactory(factory.django.DjangoModelFactory[Reservation]):
             no_show_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
         )
 
-    auction = factory.SubFactory(AuctionFactory, status=AuctionStatus.SOLD)
+    auction = factory.SubFactory(AuctionFactory, status=AuctionStatus.SOLD, seats_sold=1)
     user = factory.SubFactory(CustomerFactory)
+    seat_no = 1
     locked_price = Decimal("450.00")
     booking_code = factory.LazyFunction(services.new_booking_code)
     status = ReservationStatus.PENDING_ON_SITE

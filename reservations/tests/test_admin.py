@@ -20,7 +20,7 @@ from accounts.tests.admin_helpers import (
 )
 from accounts.tests.factories import CustomerFactory
 from auctions.models import AuctionStatus
-from auctions.tests.factories import TURBO, AuctionFactory, make_auction, minutes
+from auctions.tests.factories import CLASS_AFTER_OPENING, TURBO, AuctionFactory, make_auction, minutes
 from reservations.models import CancelledBy, Reservation, ReservationStatus
 from reservations.studio_report import studio_figures
 from reservations.tests.factories import ReservationFactory, grab
@@ -42,9 +42,17 @@ def client_a(client, studios):
     return logged_in(client, studios.manager_a)
 
 
+def later_today() -> datetime:
+    """A class time still ahead today (at worst a minute from now, near midnight)."""
+    now = timezone.now()
+    last_minute = timezone.localtime(now).replace(hour=23, minute=59, second=0, microsecond=0)
+    return max(now + timedelta(minutes=1), min(now + timedelta(hours=3), last_minute))
+
+
 def booked(studio, **options) -> Reservation:
     """A PENDING_ON_SITE reservation of a sold auction of `studio` (class later today)."""
-    return ReservationFactory.create(auction=AuctionFactory.create(studio=studio, sold=True), **options)
+    auction = AuctionFactory.create(studio=studio, sold=True, now=later_today() - CLASS_AFTER_OPENING)
+    return ReservationFactory.create(auction=auction, **options)
 
 
 def after_class(studio, **options) -> Reservation:
@@ -196,10 +204,10 @@ def test_check_in_page_finds_the_code_and_shows_who_pays_what(client_a, studios)
 
     assert response.status_code == 200
     assert response.context["reservation"] == reservation
-    assert response.context["can_check_in"]
+    assert response.context["state"] == "today"
     page = response.content.decode()
     assert "Zeynep Kaya" in page
-    assert "375" in page
+    assert "375,00\N{NO-BREAK SPACE}₺" in page
     assert 'id="check-in"' in page
 
 
@@ -229,7 +237,7 @@ def test_check_in_page_post_checks_the_reservation_in(client_a, studios):
     assert [e.action_flag for e in log_entries(studios.manager_a, reservation)] == [CHANGE]
     # the page it lands on shows the reservation as checked in, with no button any more
     after = client_a.get(response["Location"])
-    assert not after.context["can_check_in"]
+    assert after.context["state"] == "do_not_charge"
     assert 'id="check-in"' not in after.content.decode()
 
 
@@ -296,7 +304,7 @@ def _studio_week(studio, base: datetime, *, sold_price: Decimal) -> None:
 
 @pytest.mark.parametrize(
     ("language", "percent", "money"),
-    [("tr", "{},{} %", "{},{}"), ("en", "{}.{} %", "{}.{}")],
+    [("tr", "%{},{}", "{},{}\N{NO-BREAK SPACE}₺"), ("en", "{}.{}%", "₺{}.{}")],
 )
 def test_figures_page_shows_the_managers_studio_figures(client_a, studios, language, percent, money):
     # given: a week ago, A sold one spot of 500 for 400, one expired and one was cancelled
@@ -420,3 +428,16 @@ def test_studio_figures_with_nothing_sold_has_no_percentages(studios):
     assert figures.sell_through_percent is None
     assert figures.average_discount_percent is None
     assert figures.turbo_share_percent is None
+
+
+# --- the list at 1280 px ---------------------------------------------------------------------------
+
+
+def test_reservations_list_shows_the_status_first(client_a, studios):
+    booked(studios.a)
+
+    response = client_a.get(CHANGELIST)
+
+    shown = [name for name in response.context["cl"].list_display if name != "action_checkbox"]
+    assert shown[0] == "status"
+    assert "studio" not in shown

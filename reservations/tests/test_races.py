@@ -131,6 +131,9 @@ def test_cancel_racing_twenty_grabs_relists_the_spot_to_exactly_one_new_winner()
             except services.AuctionSold:
                 if after_cancel:
                     raise
+            # Back to the pool while waiting: twenty spinning rivals held all of its connections
+            # and the cancel, left without one, timed out, so they spun on forever.
+            connection.close()
             time.sleep(0.001)
 
     # when

@@ -2,15 +2,19 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import services
 from core.errors import Invalid
+from core.operator import OperatorCommand
 
 FIELDS = ("name", "address", "maps_url", "logo_url", "timezone")
+PROMPTS = {"name": gettext_lazy("Name"), "address": gettext_lazy("Address")}
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Create a studio. Any field not given as a flag is asked for (unless --no-input)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,13 +30,15 @@ class Command(BaseCommand):
         for field in ("name", "address"):
             if field not in values:
                 if options["no_input"]:
-                    raise CommandError(f"--{field.replace('_', '-')} is required with --no-input.")
-                values[field] = input(f"{field.replace('_', ' ').capitalize()}: ")
+                    flag = f"--{field.replace('_', '-')}"
+                    raise CommandError(_("%(flag)s is required with --no-input.") % {"flag": flag})
+                values[field] = input(f"{PROMPTS[field]}: ")
         try:
             studio = services.studio_create(**values)
         except Invalid as exc:
             raise CommandError(format_invalid(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Created studio #{studio.pk} {studio.name}."))
+        created = _("Created studio #%(id)s %(name)s.") % {"id": studio.pk, "name": studio.name}
+        self.stdout.write(self.style.SUCCESS(created))
 
 
 def format_invalid(exc: Invalid) -> str:

@@ -4,6 +4,22 @@
  */
 
 export interface paths {
+    "/api/v1/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["root_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auctions/": {
         parameters: {
             query?: never;
@@ -418,6 +434,14 @@ export interface components {
          * @enum {string}
          */
         AllowedGenderEnum: "ANY" | "FEMALE" | "MALE";
+        ApiRoot: {
+            /** Format: uri */
+            docs: string;
+            /** Format: uri */
+            schema: string;
+            /** Format: uri */
+            health: string;
+        };
         Auction: {
             readonly id: number;
             readonly studio: components["schemas"]["StudioSummary"];
@@ -425,7 +449,7 @@ export interface components {
             readonly title: string;
             /** Açıklama */
             readonly description: string;
-            /** Izin verilen cinsiyet */
+            /** İzin verilen cinsiyet */
             readonly allowed_gender: components["schemas"]["AllowedGenderEnum"];
             /**
              * Başlangıç fiyatı
@@ -452,6 +476,8 @@ export interface components {
              * Format: date-time
              */
             readonly scheduled_at: string;
+            /** Yer sayısı */
+            readonly seats: number;
             /** Düşüş aralığı (dakika) */
             readonly drop_interval_mins: number;
             /**
@@ -470,6 +496,7 @@ export interface components {
             readonly turbo_drop_amount: string | null;
             /** Turbo düşüş aralığı (dakika) */
             readonly turbo_interval_mins: number;
+            readonly seats_left: number;
             /** Format: decimal */
             readonly current_price: string;
             /**
@@ -483,6 +510,11 @@ export interface components {
             readonly next_price: string | null;
             /** Format: date-time */
             readonly next_drop_at: string | null;
+            /**
+             * Format: date-time
+             * @description Until when a booking of this class can be cancelled free of charge.
+             */
+            readonly cancellable_until: string;
         };
         AuctionDetail: {
             readonly id: number;
@@ -491,7 +523,7 @@ export interface components {
             readonly title: string;
             /** Açıklama */
             readonly description: string;
-            /** Izin verilen cinsiyet */
+            /** İzin verilen cinsiyet */
             readonly allowed_gender: components["schemas"]["AllowedGenderEnum"];
             /**
              * Başlangıç fiyatı
@@ -518,6 +550,8 @@ export interface components {
              * Format: date-time
              */
             readonly scheduled_at: string;
+            /** Yer sayısı */
+            readonly seats: number;
             /** Düşüş aralığı (dakika) */
             readonly drop_interval_mins: number;
             /**
@@ -536,6 +570,7 @@ export interface components {
             readonly turbo_drop_amount: string | null;
             /** Turbo düşüş aralığı (dakika) */
             readonly turbo_interval_mins: number;
+            readonly seats_left: number;
             /** Format: decimal */
             readonly current_price: string;
             /**
@@ -549,6 +584,11 @@ export interface components {
             readonly next_price: string | null;
             /** Format: date-time */
             readonly next_drop_at: string | null;
+            /**
+             * Format: date-time
+             * @description Until when a booking of this class can be cancelled free of charge.
+             */
+            readonly cancellable_until: string;
             readonly schedule: components["schemas"]["ScheduleStep"][];
         };
         /**
@@ -774,6 +814,7 @@ export interface components {
             readonly id: number;
             readonly auction_id: number;
             readonly user_id: number;
+            readonly seat_no: number;
             /** Format: decimal */
             readonly locked_price: string;
             readonly booking_code: string;
@@ -787,6 +828,11 @@ export interface components {
             readonly cancelled_by: components["schemas"]["CancelledByEnum"] | components["schemas"]["BlankEnum"];
             readonly auction: components["schemas"]["ReservationAuction"];
             readonly studio: components["schemas"]["ReservationStudio"];
+            /**
+             * Format: date-time
+             * @description Until when the owner can cancel free of charge; in the past means it has ended.
+             */
+            readonly cancellable_until: string;
         };
         ReservationAuction: {
             id: number;
@@ -852,6 +898,25 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    root_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiRoot"];
+                };
+            };
+        };
+    };
     auctions_list: {
         parameters: {
             query?: {
@@ -865,6 +930,13 @@ export interface operations {
                  *     * `MALE` - Yalnızca erkekler
                  */
                 gender?: "ANY" | "FEMALE" | "MALE";
+                /**
+                 * @description true: auctions with a seat left that is on sale now or once they open (SCHEDULED or ACTIVE); false: the others (sold out, expired, cancelled).
+                 *
+                 *     * `true` - true
+                 *     * `false` - false
+                 */
+                has_seats?: "false" | "true";
                 max_price?: number;
                 /** @description Sonuçların sıralanmasında kullanılacak alan. */
                 ordering?: string;
@@ -2228,7 +2300,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rebook_not_allowed`, `auction_sold`, `auction_not_active`, `reservation_limit`, `idempotency_key_reused`, or `price_changed` (with `current_price`). */
+            /** @description `already_booked`, `rebook_not_allowed`, `auction_sold`, `auction_not_active`, `reservation_limit`, `idempotency_key_reused`, or `price_changed` (with `current_price`). */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -90,6 +90,8 @@ export default {
   },
   grab: {
     button: 'Grab for {price}',
+    cancelUntil: 'Free cancellation until {when}',
+    noFreeCancel: 'Free cancellation has ended for this class: a grab is final.',
     busy: 'Booking…',
     signIn: 'Sign in to grab',
     confirmNew: 'Grab for {price}',

@@ -92,6 +92,8 @@ const tr: typeof en = {
   },
   grab: {
     button: '{price} ile kap',
+    cancelUntil: '{when} tarihine kadar ücretsiz iptal',
+    noFreeCancel: 'Bu derste ücretsiz iptal süresi doldu: kapılan yer kesindir.',
     busy: 'Rezerve ediliyor…',
     signIn: 'Kapmak için giriş yapın',
     confirmNew: '{price} ile kap',

@@ -2,13 +2,17 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
+from core.operator import OperatorCommand
 from reservations.services import reservations_mark_no_shows
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Mark PENDING_ON_SITE reservations NO_SHOW once HOTHOUR_NO_SHOW_GRACE_MINUTES have passed."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(f"Marked {reservations_mark_no_shows()} no-shows.")
+        marked = reservations_mark_no_shows()
+        self.stdout.write(
+            ngettext("Marked %(count)s no-show.", "Marked %(count)s no-shows.", marked) % {"count": marked}
+        )

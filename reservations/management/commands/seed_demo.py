@@ -24,7 +24,7 @@ class Command(BaseCommand):
             )
         accounts = seed_accounts()
         auctions = seed_auctions(accounts.studio)
-        seed_reservations(accounts.studio, accounts.customers[0])
+        seed_reservations(accounts.studio, accounts.customers)
         self.stdout.write(self.style.SUCCESS(f"Demo studio: {accounts.studio.name}"))
         self.stdout.write(f"Demo auctions created now: {len(auctions)}")
         self.stdout.write(f"All demo logins use the password {DEMO_PASSWORD}")
