@@ -1,6 +1,6 @@
-"""The scale-out shape, run for real: nginx in front of two gunicorn and two daphne processes, the
-channel layer sharded over two Redis servers, PostgreSQL behind PgBouncer in transaction mode,
-one Celery worker and one beat (DESIGN section 1, "Production shape").
+"""The scale-out shape, run for real: the project's nginx.conf in front of two gunicorn and two
+daphne processes, the channel layer sharded over two Redis servers, PostgreSQL behind PgBouncer in
+transaction mode, one Celery worker and one beat (DESIGN section 1, "Production shape").
 
 Debian's nginx and pgbouncer, installed by the test command when missing; every process is this
 test's own, on free ports, stopped at the end (the fault tests' harness)."""
@@ -31,16 +31,11 @@ from accounts.tests.factories import StudioFactory, UserFactory
 from auctions import pricing
 from auctions.models import Auction, TickHeartbeat
 from auctions.services import auction_create
-from hothour.tests.test_faults import (
-    Processes,
-    _app_environment,
-    _celery,
-    _daphne,
-    _free_port,
-    _gunicorn,
-    _tool,
-    _wait_until,
-)
+from hothour.tests.processes import Processes
+from hothour.tests.processes import free_port as _free_port
+from hothour.tests.processes import wait_until as _wait_until
+from hothour.tests.test_faults import _app_environment, _celery, _daphne, _gunicorn, _tool
+from hothour.tests.test_production_shape import render_nginx
 from reservations.models import Reservation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -103,46 +98,18 @@ def _redis(processes: Processes, name: str, log_dir: Path) -> str:
 
 
 def _nginx(processes: Processes, config: Path, gunicorns: list[int], daphnes: list[int]) -> int:
+    """The project's deploy/nginx.conf (as the production-shape test renders it for local ports)
+    with both gunicorn and both daphne processes in its upstreams."""
     port = _free_port()
-    http = "".join(f"server 127.0.0.1:{p};" for p in gunicorns)
-    ws = "".join(f"server 127.0.0.1:{p};" for p in daphnes)
-    conf = config / "nginx.conf"
-    conf.write_text(
-        f"""
-user root;
-worker_processes 1;
-daemon off;
-pid {config}/nginx.pid;
-error_log {config}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {config}/body; proxy_temp_path {config}/proxy;
-  fastcgi_temp_path {config}/fcgi; uwsgi_temp_path {config}/uwsgi; scgi_temp_path {config}/scgi;
-  upstream app_http {{ {http} keepalive 16; }}
-  upstream app_ws {{ {ws} }}
-  server {{
-    listen 127.0.0.1:{port};
-    location /ws/ {{
-      proxy_pass http://app_ws;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection "upgrade";
-      proxy_set_header Host $host;
-      proxy_read_timeout 1h;
-    }}
-    location / {{
-      proxy_pass http://app_http;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }}
-  }}
-}}
-"""
-    )
-    processes.start("nginx", [NGINX, "-c", str(conf), "-p", str(config)])
+    main = render_nginx(config, proxy=port, api=gunicorns[0], ws=daphnes[0])
+    site = config / "hothour.conf"
+    text = site.read_text()
+    for first, second in [(gunicorns[0], gunicorns[1]), (daphnes[0], daphnes[1])]:
+        one = f"server 127.0.0.1:{first};"
+        assert text.count(one) == 1
+        text = text.replace(one, f"{one} server 127.0.0.1:{second};")
+    site.write_text(text)
+    processes.start("nginx", [NGINX, "-c", str(main), "-p", str(config)])
     _wait_until(lambda: _port_open(port), 10, "nginx")
     return port
 
