@@ -315,7 +315,9 @@ def start_server(kind: str, port: int, log_path: Path) -> subprocess.Popen[bytes
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hothour.settings.base",
-        "DATABASE_URL": DATABASE_URL,
+        # BENCH_SERVER_DATABASE_URL points the server elsewhere, e.g. at a PgBouncer in front of the
+        # same database (with DB_PREPARE_THRESHOLD=none or DB_SERVER_SIDE_BINDING=false).
+        "DATABASE_URL": os.environ.get("BENCH_SERVER_DATABASE_URL", DATABASE_URL),
         "REDIS_URL": REDIS_URL,
         "THROTTLE_GRAB": "1000000/min",
         "THROTTLE_GRAB_IP": "1000000/min",
