@@ -44,3 +44,14 @@ def auctions_lock_due(*, now: datetime, limit: int) -> QuerySet[Auction]:
         .filter(next_change_at__lte=now, status__in=TICKING_STATUSES)
         .order_by("pk")[:limit]
     )
+
+
+def auction_lock_due(*, auction_id: int, now: datetime) -> QuerySet[Auction]:
+    """Lock one auction if its next change is due, waiting for whoever holds it (the on-time step:
+    a grab holds the lock for milliseconds, so waiting beats stepping a second late). PostgreSQL
+    re-checks the filter once the lock is granted, so a change applied meanwhile is not reapplied."""
+    return (
+        Auction.objects.select_for_update(of=("self",))
+        .select_related("studio")
+        .filter(pk=auction_id, next_change_at__lte=now, status__in=TICKING_STATUSES)
+    )

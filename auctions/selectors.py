@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import F, Q, QuerySet
 
-from .models import Auction, AuctionStatus
+from .models import TICKING_STATUSES, Auction, AuctionStatus
 
 
 def published_auctions() -> QuerySet[Auction]:
@@ -22,6 +22,26 @@ def status_q(status: str, now: datetime) -> Q:
     if status == AuctionStatus.EXPIRED:
         return Q(status=AuctionStatus.EXPIRED) | (ticking & Q(end_time__lte=now))
     return Q(status=status)
+
+
+def changes_between(start: datetime, end: datetime) -> list[tuple[int, datetime]]:
+    """(auction id, instant) of every change due in (start, end], earliest first (the due index)."""
+    rows = (
+        Auction.objects.filter(status__in=TICKING_STATUSES, next_change_at__gt=start, next_change_at__lte=end)
+        .order_by("next_change_at")
+        .values_list("pk", "next_change_at")
+    )
+    return [(pk, at) for pk, at in rows if at is not None]
+
+
+def earliest_change_at() -> datetime | None:
+    """When the tick next has work: the earliest stored `next_change_at` (the due index)."""
+    return (
+        Auction.objects.filter(status__in=TICKING_STATUSES, next_change_at__isnull=False)
+        .order_by("next_change_at")
+        .values_list("next_change_at", flat=True)
+        .first()
+    )
 
 
 def tick_backlog(now: datetime) -> tuple[int, datetime | None]:

@@ -226,17 +226,24 @@ class TickResult:
     status_changes: dict[str, int] = field(default_factory=dict)
 
 
-def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> TickResult:
+def auctions_tick(
+    *, now: datetime | None = None, batch_size: int = 1000, auction_id: int | None = None
+) -> TickResult:
     """Apply every due change: opening, price steps, turbo, expiry. Safe to run concurrently.
 
     Only auctions whose indexed `next_change_at` has passed are read, so the cost follows the
-    number of auctions that change, not the number that exist.
+    number of auctions that change, not the number that exist. The sweep skips rows someone else
+    holds; with `auction_id` only that auction is ticked, if due, waiting for its lock (the
+    on-time step), and the sweep's heartbeat is left alone.
     """
     now = now or timezone.now()
     result = TickResult()
     while True:
         with transaction.atomic():
-            due = list(lock_objects.auctions_lock_due(now=now, limit=batch_size))
+            if auction_id is None:
+                due = list(lock_objects.auctions_lock_due(now=now, limit=batch_size))
+            else:
+                due = list(lock_objects.auction_lock_due(auction_id=auction_id, now=now))
             messages: list[events.Message] = []
             before = {auction.pk: auction.status for auction in due}
             for auction in due:
@@ -251,6 +258,8 @@ def auctions_tick(*, now: datetime | None = None, batch_size: int = 1000) -> Tic
             if expired:
                 hooks.auctions_expired.call(auctions=expired)
         result.processed += len(due)
+        if auction_id is not None:
+            return result
         if len(due) < batch_size:
             TickHeartbeat.objects.update_or_create(
                 pk=1, defaults={"last_tick_at": now, "last_processed": result.processed}

@@ -11,6 +11,9 @@ the app with daphne (log in /tmp/hothour_bench_daphne_<port>.log) and runs:
   a2. multi-seat flash sale: as many other customers grab one auction of 10 seats at once;
   b. spread: every customer grabs a different auction, a fixed number of requests in flight;
   trivial: `GET /api/v1/studios/<id>/` (a one-row DRF view), same count and concurrency as b;
+  reads: `GET /api/v1/studios/` (the cheapest endpoint), `GET /api/v1/auth/me/` (an
+  authenticated read) and the floor, a bare Django view (bench/bare_django.py) served by a second
+  gunicorn in the same shape, all with the same count and concurrency, in this run;
   pgbench: the grab's raw SQL transaction, as many clients as the server's connection pool.
 
 It prints, per scenario, the requests, 201s, 409s by error code, errors (any other status or a
@@ -22,6 +25,7 @@ another database than `hothour_bench` (two people benchmarking on one machine).
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -57,6 +61,11 @@ GRAB_PATH = "/api/v1/reservations/"
 START_PRICE = Decimal("500.00")
 TARGET_VS_PGBENCH = 0.20
 TARGET_VS_TRIVIAL = 0.50
+# Issue 15: held to Django's own floor on the same server shape, measured in the same run.
+TARGET_LIST_VS_BARE = 0.50
+TARGET_GRAB_VS_BARE = 0.10
+TARGET_FLASH_P99_MS = 250
+BARE_PATH = "/bare/"
 
 
 @dataclass(frozen=True)
@@ -65,14 +74,20 @@ class Plan:
     spread_auctions: int  # scenario b: as many customers, each on its own auction
     in_flight: int  # scenario b and the trivial baseline: concurrent requests
     pgbench_seconds: int
+    reads: int  # requests of each read scenario (list, authenticated read, bare floor)
+    read_in_flight: int
 
     @property
     def customers(self) -> int:
         return max(self.flash_clients, self.spread_auctions)
 
 
-FULL = Plan(flash_clients=200, spread_auctions=1000, in_flight=100, pgbench_seconds=10)
-QUICK = Plan(flash_clients=20, spread_auctions=50, in_flight=10, pgbench_seconds=3)
+FULL = Plan(
+    flash_clients=200, spread_auctions=1000, in_flight=100, pgbench_seconds=10, reads=4000, read_in_flight=32
+)
+QUICK = Plan(
+    flash_clients=20, spread_auctions=50, in_flight=10, pgbench_seconds=3, reads=1500, read_in_flight=16
+)
 # Scenario a2: one auction selling this many seats (DESIGN section 3, "Several spots per class").
 MULTI_SEATS = 10
 
@@ -286,12 +301,23 @@ def server_command(kind: str, port: int) -> tuple[list[str], dict[str, str], int
     return command, env, GUNICORN_WORKERS * GUNICORN_THREADS
 
 
+def bare_server_command(port: int) -> list[str]:
+    """The floor: bench/bare_django.py under gunicorn in exactly the product's gunicorn shape."""
+    command, _, _ = server_command("gunicorn", port)
+    command[1] = "bare_django:application"
+    return [*command, "--chdir", str(ROOT / "bench")]
+
+
 def start_server(kind: str, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     command, extra_env, _ = server_command(kind, port)
+    if kind == "bare":
+        command, extra_env = bare_server_command(port), {}
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hothour.settings.base",
-        "DATABASE_URL": DATABASE_URL,
+        # BENCH_SERVER_DATABASE_URL points the server elsewhere, e.g. at a PgBouncer in front of the
+        # same database (with DB_PREPARE_THRESHOLD=none or DB_SERVER_SIDE_BINDING=false).
+        "DATABASE_URL": os.environ.get("BENCH_SERVER_DATABASE_URL", DATABASE_URL),
         "REDIS_URL": REDIS_URL,
         "THROTTLE_GRAB": "1000000/min",
         "THROTTLE_GRAB_IP": "1000000/min",
@@ -409,6 +435,24 @@ def live_reservations(auction_ids: list[int]) -> int:
     return int(admin_query(query, BENCH_DB)[0][0])
 
 
+async def run_bare(plan: Plan, port: int, server: subprocess.Popen[bytes]) -> Result:
+    connector = aiohttp.TCPConnector(limit=plan.read_in_flight, limit_per_host=0)
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", connector=connector) as session:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the bare Django server did not start")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(BARE_PATH) as response:
+                    if response.status == 200:
+                        break
+            await asyncio.sleep(0.25)
+        step(f"floor: {plan.reads} x GET {BARE_PATH} (bare Django view), {plan.read_in_flight} in flight")
+        await bounded(session, [Req("GET", BARE_PATH)] * 200, plan.read_in_flight)  # warm-up
+        answers, wall = await bounded(session, [Req("GET", BARE_PATH)] * plan.reads, plan.read_in_flight)
+        return Result("bare Django view", 200, answers, wall, 0)
+
+
 async def run_http(plan: Plan, seed: Seed, port: int, server: subprocess.Popen[bytes]) -> list[Result]:
     connector = aiohttp.TCPConnector(limit=plan.flash_clients + plan.in_flight, limit_per_host=0)
     timeout = aiohttp.ClientTimeout(total=120)
@@ -452,6 +496,17 @@ async def run_http(plan: Plan, seed: Seed, port: int, server: subprocess.Popen[b
             reqs = [Req("GET", f"/api/v1/studios/{seed.studio_id}/")] * plan.spread_auctions
             answers, wall = await bounded(session, reqs, plan.in_flight)
             results.append(Result("trivial GET", 200, answers, wall, sampler.take_max()))
+
+            reads = {
+                "list GET": Req("GET", "/api/v1/studios/"),
+                "auth'd read": Req("GET", "/api/v1/auth/me/", seed.tokens[-1]),
+            }
+            for name, req in reads.items():
+                step(f"{name}: {plan.reads} x {req.method} {req.path}, {plan.read_in_flight} in flight")
+                await bounded(session, [req] * 200, plan.read_in_flight)  # warm-up
+                sampler.take_max()
+                answers, wall = await bounded(session, [req] * plan.reads, plan.read_in_flight)
+                results.append(Result(name, 200, answers, wall, sampler.take_max()))
     return results
 
 
@@ -536,7 +591,7 @@ def report(plan: Plan, results: list[Result], pgbench: PgbenchResult, max_connec
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     for r in results:
-        if r.note:
+        if r.note and r.expected == 201:
             print(f"{r.name}: {r.ok} x 201, {r.note}")
         for label, count in r.errors.most_common():
             print(f"{r.name}: error {label} x {count}")
@@ -568,6 +623,27 @@ def report(plan: Plan, results: list[Result], pgbench: PgbenchResult, max_connec
         f"grab (b) / trivial GET : {spread.throughput:.1f} / {trivial.throughput:.1f} = {vs_trivial:.1%} "
         f"(target >= {TARGET_VS_TRIVIAL:.0%}: {'met' if vs_trivial >= TARGET_VS_TRIVIAL else 'NOT met'})"
     )
+    bare = by_name.get("bare Django view")
+    if bare and bare.throughput and not bare.errors:
+        print(f"-- the floor, a bare Django view in the same gunicorn shape: {bare.throughput:.1f} req/s")
+        targets = {"list GET": TARGET_LIST_VS_BARE, "b spread": TARGET_GRAB_VS_BARE}
+        for name in ("trivial GET", "list GET", "auth'd read", "b spread", "a flash sale"):
+            if name not in by_name or name == "a flash sale":
+                continue
+            r = by_name[name]
+            share = r.throughput / bare.throughput
+            target = targets.get(name)
+            verdict = (
+                f" (target >= {target:.0%}: {'met' if share >= target else 'NOT met'})" if target else ""
+            )
+            print(f"{name} / bare : {r.throughput:.1f} / {bare.throughput:.1f} = {share:.1%}{verdict}")
+    flash = by_name["a flash sale"]
+    p99 = flash.percentile_ms(99)
+    print(
+        f"flash sale: {flash.ok} x 201 of {len(flash.answers)}, {sum(flash.errors.values())} errors, "
+        f"p99 {p99:.0f} ms (target <= {TARGET_FLASH_P99_MS} ms at 200: "
+        f"{'met' if p99 <= TARGET_FLASH_P99_MS else 'NOT met'})"
+    )
     most = max(r.max_db_connections for r in results)
     print(f"max connections to {BENCH_DB} seen: {most} (PostgreSQL max_connections {max_connections})")
 
@@ -592,10 +668,18 @@ def main() -> None:
     server = start_server(args.server, args.port, log_path)
     most_connections = server_command(args.server, args.port)[2]
     step(f"server shape: {args.server}; at most {most_connections} database connections")
+    bare_log = Path(tempfile.gettempdir()) / f"hothour_bench_bare_{args.port + 1}.log"
+    bare_server = start_server("bare", args.port + 1, bare_log)
     try:
-        results = asyncio.run(run_http(plan, seed, args.port, server))
+        # The floor is measured before and after the product's reads (the machine's load drifts).
+        results = [asyncio.run(run_bare(plan, args.port + 1, bare_server))]
+        results += asyncio.run(run_http(plan, seed, args.port, server))
+        results.append(asyncio.run(run_bare(plan, args.port + 1, bare_server)))
     finally:
         stop_server(server)
+        stop_server(bare_server)
+    first, last = results.pop(0), results.pop()
+    results.append(Result("bare Django view", 200, first.answers + last.answers, first.wall + last.wall, 0))
     pgbench = run_pgbench(plan, seed)
     report(plan, results, pgbench, max_connections)
 

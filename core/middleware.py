@@ -1,9 +1,13 @@
 """Project middleware: the request id every log line carries; a database outage answers 503 quickly
-everywhere, never a stack trace; the CSP on HTML pages."""
+everywhere, never a stack trace; the CSP on HTML pages; the browser's session machinery stays off
+the token-authenticated API."""
 
 import logging
 from collections.abc import Callable
 
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from core import logs
@@ -88,3 +92,42 @@ class ContentSecurityPolicyMiddleware:
         if response.get("Content-Type", "").startswith("text/html"):
             response.setdefault("Content-Security-Policy", self.POLICY)
         return response
+
+
+API_PREFIX = "/api/"
+
+
+def is_api(request: HttpRequest) -> bool:
+    """The JSON API authenticates by bearer token only (DRF's authentication classes): it reads
+    no session, user from a session or flash message, so it does not pay for loading them."""
+    return request.path_info.startswith(API_PREFIX)
+
+
+class BrowserSessionMiddleware(SessionMiddleware):
+    """Sessions for the admin and other browser pages; none on the API."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_api(request):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        return response if is_api(request) else super().process_response(request, response)
+
+
+class BrowserAuthenticationMiddleware(AuthenticationMiddleware):
+    """The session's user for the admin; the API's user comes from its bearer token (DRF)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_api(request):
+            super().process_request(request)
+
+
+class BrowserMessageMiddleware(MessageMiddleware):
+    """The admin's flash messages; the API answers in its JSON bodies instead."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_api(request):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        return response if is_api(request) else super().process_response(request, response)

@@ -15,10 +15,12 @@ fi
 . scripts/services.sh
 
 # System packages the tests need: Debian's chromium for the browser tests (Playwright never
-# downloads a browser here), gettext's msgfmt for the translation check and nginx for the
-# production-shape test (the project's own deploy/nginx.conf in front of gunicorn and daphne).
+# downloads a browser here), gettext's msgfmt for the translation check, nginx for the
+# production-shape test (the project's own deploy/nginx.conf in front of gunicorn and daphne) and
+# pgbouncer for the scale-out shape (hothour/tests/test_scale_out.py).
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -x /usr/sbin/pgbouncer ] || missing="$missing pgbouncer"
 command -v msgfmt >/dev/null || missing="$missing gettext"
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing="$missing nginx"
 if [ -n "$missing" ]; then

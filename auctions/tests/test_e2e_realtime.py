@@ -66,6 +66,30 @@ def test_a_real_price_drop_arrives_within_one_tick_of_next_drop_at(real_processe
     assert 0 <= lateness <= TICK_SECONDS + 1.5, f"price_update arrived {lateness:.2f}s after next_drop_at"
 
 
+def test_a_real_price_step_is_published_at_its_instant_not_at_the_next_beat(real_processes):
+    # given an auction whose first step lies beyond the on-time horizon when beat starts sweeping
+    now = timezone.now()
+    auction = make_auction(
+        start_time=now - timedelta(seconds=45),
+        end_time=now + timedelta(minutes=30),
+        drop_interval_mins=1,
+        now=now,
+    )
+    drop_at = pricing.next_drop_at(pricing.PriceSettings.of(auction), now)
+    assert drop_at is not None
+    wait_until(lambda: TickHeartbeat.objects.filter(last_tick_at__gt=now).exists(), 15, "the first tick")
+
+    # when a client listens through the step
+    url = f"ws://127.0.0.1:{real_processes}/ws/auctions/{auction.pk}/"
+    message, arrived_at = asyncio.run(_first_price_update(url, until=drop_at + timedelta(seconds=15)))
+
+    # then the on-time task published it at the instant (DESIGN section 2: within 150 ms), never
+    # before, rather than at the next 1-second beat
+    published_at = datetime.fromisoformat(message["server_time"])
+    assert 0 <= (published_at - drop_at).total_seconds() <= 0.15, f"published {published_at} for {drop_at}"
+    assert arrived_at >= drop_at
+
+
 def test_a_client_that_never_reads_does_not_stall_the_others(real_processes):
     # given one client that stops reading after the handshake, and ten that read
     url = f"ws://127.0.0.1:{real_processes}/ws/auctions/"

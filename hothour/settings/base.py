@@ -59,12 +59,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, their user and flash messages serve the admin; the token API skips them.
+    "core.middleware.BrowserSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.BrowserAuthenticationMiddleware",
+    "core.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
@@ -93,6 +94,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+_PREPARE_THRESHOLD = env.str("DB_PREPARE_THRESHOLD", default="5")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request may run in its own thread: a bounded pool keeps a flash sale of
     # hundreds of concurrent grabs from exhausting PostgreSQL's max_connections.
@@ -108,9 +110,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
             # Parameters bound by the server, so psycopg prepares a statement run 5 times on one
             # connection and PostgreSQL plans it once (the grab's statements run many times).
-            # Our own pool, no pgbouncer in between: server-side prepared statements are safe.
-            "server_side_binding": True,
-            "prepare_threshold": 5,
+            # Behind PgBouncer in transaction mode (Debian's 1.18 keeps no prepared statements
+            # across transactions) set DB_PREPARE_THRESHOLD=none: statements stay server-bound
+            # but unnamed; or DB_SERVER_SIDE_BINDING=false to bind on the client.
+            "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
+            "prepare_threshold": None if _PREPARE_THRESHOLD.lower() == "none" else int(_PREPARE_THRESHOLD),
         }
     )
     # The pool checks a connection before handing it out: after a PostgreSQL restart the stale
@@ -132,13 +136,16 @@ CHANNEL_LAYER_BACKENDS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
 }
+# The channel layer sharded over several Redis servers (scale-out): each group and channel lives
+# on one of them, chosen by its name. Celery, the cache and the throttles stay on REDIS_URL.
+CHANNEL_LAYER_REDIS_URLS = env.list("CHANNEL_LAYER_REDIS_URLS", default=[REDIS_URL] if REDIS_URL else [])
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER_KIND],
             # redis-py's default 5 s socket timeout would cut idle subscriptions and blocking reads.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [{"address": url, "socket_timeout": None} for url in CHANNEL_LAYER_REDIS_URLS],
                 # Pub/sub channel names are shared by every database of a Redis server.
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="hothour"),
                 # The core layer queues per channel, and one channel per process takes every
@@ -248,6 +255,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.CommonAcceptNegotiation",
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
@@ -327,7 +335,10 @@ CELERY_TASK_PUBLISH_RETRY = False
 # slow mail server cannot delay a price step. A plain `celery worker` consumes both queues.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("tick"))
-CELERY_TASK_ROUTES = {"auctions.tasks.tick": {"queue": "tick"}}
+CELERY_TASK_ROUTES = {
+    "auctions.tasks.tick": {"queue": "tick"},
+    "auctions.tasks.step": {"queue": "tick"},  # the on-time steps (DESIGN section 2)
+}
 # Every task has limits (each task may set tighter ones): a stuck one is stopped, not left to
 # hold a worker. The soft limit raises inside the task first, so it can stop cleanly.
 CELERY_TASK_SOFT_TIME_LIMIT = 240
@@ -335,6 +346,10 @@ CELERY_TASK_TIME_LIMIT = 300
 # Our JSON log lines (LOGGING below), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 HOTHOUR_TICK_SECONDS = env.float("HOTHOUR_TICK_SECONDS", default=1.0)
+# Each sweep gives the changes due this soon a Celery task with their instant as ETA (DESIGN
+# section 2); kept far below the broker's visibility timeout (an hour), past which Redis would
+# deliver a waiting ETA task a second time.
+HOTHOUR_ON_TIME_HORIZON_SECONDS = env.float("HOTHOUR_ON_TIME_HORIZON_SECONDS", default=10.0)
 # Without Redis there is no Celery beat: the ASGI server ticks in-process (hothour.asgi).
 HOTHOUR_IN_PROCESS_TICKER = env.bool("HOTHOUR_IN_PROCESS_TICKER", default=not REDIS_URL)
 CELERY_BEAT_SCHEDULE = {
