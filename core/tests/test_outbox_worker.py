@@ -2,9 +2,7 @@
 refused, and sends it exactly once. (In-process tests run Celery eagerly; this one does not.)"""
 
 import os
-import socket
 import socketserver
-import subprocess
 import sys
 import threading
 import time
@@ -17,10 +15,9 @@ from django.db import connection, transaction
 
 from core.models import OutboundEmail
 from core.outbox import queue_email
+from hothour.tests.processes import Processes, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class FlakyMailServer(socketserver.ThreadingTCPServer):
@@ -67,12 +64,6 @@ class FlakySMTPHandler(socketserver.StreamRequestHandler):
                 self.reply("250 ok")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def mail_server():
     server = FlakyMailServer()
@@ -97,25 +88,12 @@ def worker(mail_server, tmp_path):
         "DB_POOL_MIN_SIZE": "1",
         "DB_POOL_MAX_SIZE": "2",
     }
-    log = tmp_path / "worker.log"
-    command = [str(Path(sys.executable).parent / "celery"), "-A", "hothour", "worker", "--pool", "solo"]
-    process = subprocess.Popen(  # noqa: S603 - our own executable
-        [*command, "--loglevel", "info", "--hostname", f"outbox-{_free_port()}@test"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        sys.stderr.write(f"--- worker log ---\n{log.read_text()[-3000:]}\n")
+    celery = [str(Path(sys.executable).parent / "celery"), "-A", "hothour", "worker", "--pool", "solo"]
+    with Processes(tmp_path) as processes:
+        processes.start(
+            "worker", [*celery, "--loglevel", "info", "--hostname", f"outbox-{free_port()}@test"], env
+        )
+        yield processes
 
 
 @pytest.fixture
@@ -147,7 +125,7 @@ def test_an_email_the_mail_server_refused_is_retried_through_the_broker_and_sent
     deadline = time.monotonic() + 45
     sent = OutboundEmail.objects.filter(pk=email.pk, sent_at__isnull=False)
     while time.monotonic() < deadline and not sent.exists():
-        assert worker.poll() is None, "the Celery worker exited"
+        assert worker.running["worker"].poll() is None, "the Celery worker exited:\n" + worker.log("worker")
         time.sleep(0.3)
     email.refresh_from_db()
     assert email.sent_at is not None, f"not sent; attempts={email.attempts}, error={email.last_error!r}"

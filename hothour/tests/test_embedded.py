@@ -10,13 +10,10 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +21,8 @@ from pathlib import Path
 import pytest
 import websockets
 from websockets.typing import Origin
+
+from hothour.tests.processes import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,15 +137,6 @@ def embedded(tmp_path) -> Embedded:
     return site
 
 
-def _wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def test_the_grab_runs_on_the_embedded_sqlite_database(embedded):
     # when: one customer grabs, then another tries the same spot
     result = embedded.shell(GRAB_TWICE)
@@ -191,19 +181,13 @@ def test_run_ticker_ticks_until_it_is_told_to_stop(embedded, tmp_path):
     try:
         assert embedded.stored_price(auction["id"]) == auction["price_before"]
         # then the step is stored once it is due, without anyone asking
-        _wait_until(lambda: embedded.stored_price(auction["id"]) == auction["price_after"], 20, "the step")
+        wait_until(lambda: embedded.stored_price(auction["id"]) == auction["price_after"], 20, "the step")
     finally:
         # and SIGTERM stops it cleanly
         ticker.send_signal(signal.SIGTERM)
         returncode = ticker.wait(timeout=15)
     assert returncode == 0, log.read_text()[-2000:]
     assert "ticker stopped" in log.read_text()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _next_price_update(url: str) -> tuple[dict, dict]:
@@ -217,7 +201,7 @@ async def _next_price_update(url: str) -> tuple[dict, dict]:
 
 def test_the_embedded_server_ticks_prices_itself_and_pushes_them(embedded, tmp_path):
     # given `make run`'s server (daphne, in-memory layer, in-process ticker) and a step due soon
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "daphne.log"
     server = subprocess.Popen(  # noqa: S603 - our own executable
         [
@@ -235,7 +219,7 @@ def test_the_embedded_server_ticks_prices_itself_and_pushes_them(embedded, tmp_p
     )
     try:
         health = f"http://127.0.0.1:{port}/api/v1/health/"
-        _wait_until(lambda: _answers(health), 30, "daphne")
+        wait_until(lambda: _answers(health), 30, "daphne")
         # (the step is made due once the server is up, with room for a slow machine to connect)
         auction = embedded.due_auction(due_in=12)
         # when a customer watches the auction
