@@ -2,7 +2,7 @@
 and the endpoints its script polls (the home page's fragment, the auction list's prices)."""
 
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -27,15 +27,26 @@ def class_now(studio, **options):
     """An auction whose class starts now (always today) and which is still open for grabs."""
     now = timezone.now()
     return AuctionFactory.create(
-        studio=studio, now=now - CLASS_AFTER_OPENING, end_time=now - timedelta(minutes=1), **options
+        studio=studio,
+        now=now - CLASS_AFTER_OPENING,
+        end_time=now - timedelta(minutes=1),
+        scheduled_at=now,
+        **options,
     )
 
 
 def open_today(studio, **options):
-    """An ACTIVE auction for a class later today (or in a minute, near midnight)."""
+    """An ACTIVE auction for a class later today: in three hours, or just before the studio's
+    midnight when that comes sooner (so the test holds in Istanbul's late evening too)."""
     now = timezone.now()
+    midnight = datetime.combine(now.astimezone(ISTANBUL).date() + timedelta(days=1), time.min, ISTANBUL)
+    scheduled_at = min(now + timedelta(hours=3), midnight - timedelta(seconds=1))
     return AuctionFactory.create(
-        studio=studio, now=now - timedelta(minutes=1), scheduled_at=now + timedelta(hours=3), **options
+        studio=studio,
+        now=now - timedelta(minutes=1),
+        end_time=min(now + timedelta(minutes=100), scheduled_at),
+        scheduled_at=scheduled_at,
+        **options,
     )
 
 
