@@ -357,3 +357,18 @@ def test_seed_demo_logins_work_through_the_login_endpoint(api_client):
     assert manager.studio == Studio.objects.get()
     assert admin.is_superuser
     assert User.objects.filter(is_staff=False, is_verified=True).count() == len(CUSTOMERS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("tr_TR.UTF-8", "Tüm demo girişlerinin parolası"), ("", "All demo logins use the password")],
+)
+def test_seed_demo_speaks_the_operators_language(monkeypatch, lang, expected):
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", lang)
+
+    printed = _run("seed_demo")
+
+    assert expected in printed

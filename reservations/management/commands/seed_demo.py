@@ -3,14 +3,16 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
 from auctions.demo import seed_auctions
+from core.operator import OperatorCommand
 from reservations.demo import seed_reservations
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = (
         "Create the demo studio, its manager, an admin, verified customers and auctions in every "
         "state (idempotent: what exists and is still current is left alone)."
@@ -19,16 +21,19 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.HOTHOUR_DEMO_DATA:
             raise CommandError(
-                "seed_demo runs only in development: its accounts share a published password "
-                "(HOTHOUR_DEMO_DATA is off, as it always is in production)."
+                _(
+                    "seed_demo runs only in development: its accounts share a published password "
+                    "(HOTHOUR_DEMO_DATA is off, as it always is in production)."
+                )
             )
         accounts = seed_accounts()
         auctions = seed_auctions(accounts.studio)
         seed_reservations(accounts.studio, accounts.customers)
-        self.stdout.write(self.style.SUCCESS(f"Demo studio: {accounts.studio.name}"))
-        self.stdout.write(f"Demo auctions created now: {len(auctions)}")
-        self.stdout.write(f"All demo logins use the password {DEMO_PASSWORD}")
-        self.stdout.write(f"  superuser (admin):       {accounts.admin.email}")
-        self.stdout.write(f"  studio manager (admin):  {accounts.manager.email}")
+        self.stdout.write(self.style.SUCCESS(_("Demo studio: %(name)s") % {"name": accounts.studio.name}))
+        self.stdout.write(_("Demo auctions created now: %(count)s") % {"count": len(auctions)})
+        self.stdout.write(_("All demo logins use the password %(password)s") % {"password": DEMO_PASSWORD})
+        self.stdout.write("  " + _("superuser (admin): %(email)s") % {"email": accounts.admin.email})
+        self.stdout.write("  " + _("studio manager (admin): %(email)s") % {"email": accounts.manager.email})
         for customer in accounts.customers:
-            self.stdout.write(f"  customer ({customer.gender.lower():6}, API): {customer.email}")
+            facts = {"gender": customer.get_gender_display(), "email": customer.email}
+            self.stdout.write("  " + _("customer (%(gender)s, API): %(email)s") % facts)
