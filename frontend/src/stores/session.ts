@@ -68,9 +68,28 @@ export const useSessionStore = defineStore('session', () => {
     if (refresh) await api.logout(refresh).catch(() => undefined)
   }
 
+  // The server closes this customer's sockets (4401) as soon as a password change revokes the old
+  // tokens, often before the change's own answer (the new pair) has arrived here.
+  let changingPassword: Promise<unknown> | null = null
+
   async function changePassword(oldPassword: string, newPassword: string): Promise<void> {
-    keeper.store(await api.changePassword(oldPassword, newPassword))
-    accessVersion.value += 1
+    const change = api.changePassword(oldPassword, newPassword)
+    changingPassword = change
+    try {
+      keeper.store(await change)
+      accessVersion.value += 1
+    } finally {
+      changingPassword = null
+    }
+  }
+
+  async function freshAccessToken(): Promise<string | null> {
+    if (changingPassword) {
+      // Refreshing now would spend the revoked refresh token and end the session: wait for the pair.
+      await changingPassword.catch(() => undefined)
+      if (keeper.accessToken()) return keeper.accessToken()
+    }
+    return keeper.refresh().catch(() => null)
   }
 
   async function deleteAccount(): Promise<void> {
@@ -86,7 +105,7 @@ export const useSessionStore = defineStore('session', () => {
     restoring,
     hasSession: () => keeper.hasSession(),
     accessToken: () => keeper.accessToken(),
-    freshAccessToken: () => keeper.refresh().catch(() => null),
+    freshAccessToken,
     login,
     restore,
     logout,
