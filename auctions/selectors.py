@@ -24,12 +24,15 @@ def status_q(status: str, now: datetime) -> Q:
     return Q(status=status)
 
 
-def changes_between(start: datetime, end: datetime) -> list[tuple[int, datetime]]:
-    """(auction id, instant) of every change due in (start, end], earliest first (the due index)."""
+def changes_between(
+    start: datetime, end: datetime, *, limit: int | None = None
+) -> list[tuple[int, datetime]]:
+    """(auction id, instant) of the changes due in (start, end], earliest first (the due index),
+    at most `limit` of them."""
     rows = (
         Auction.objects.filter(status__in=TICKING_STATUSES, next_change_at__gt=start, next_change_at__lte=end)
         .order_by("next_change_at")
-        .values_list("pk", "next_change_at")
+        .values_list("pk", "next_change_at")[:limit]
     )
     return [(pk, at) for pk, at in rows if at is not None]
 

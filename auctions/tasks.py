@@ -16,6 +16,10 @@ logger = logging.getLogger(__name__)
 
 # An on-time step not started by then is dropped: the sweep has applied its change long before.
 ON_TIME_STEP_EXPIRES = timedelta(seconds=30)
+# On-time tasks queued per sweep, earliest first. Thousands of changes due in the same second are
+# one batch for the sweep but thousands of tasks ahead of it on the tick queue (seen: a sweep
+# starved for over 30 s); past this many, the sweep applies the rest.
+ON_TIME_MAX_PER_SWEEP = 50
 
 
 # A tick takes milliseconds; one still running after 20 s is stuck, and the next one retries.
@@ -48,7 +52,9 @@ def schedule_on_time_steps(now: datetime | None = None) -> int:
     try:
         upcoming = {
             f"auctions:on-time:{pk}:{at.timestamp()}": (pk, at)
-            for pk, at in selectors.changes_between(now, now + timedelta(seconds=horizon))
+            for pk, at in selectors.changes_between(
+                now, now + timedelta(seconds=horizon), limit=ON_TIME_MAX_PER_SWEEP
+            )
         }
         if not upcoming:
             return 0

@@ -519,7 +519,7 @@ def test_a_cancelled_auction_and_a_dead_socket_show_clear_states(stack, chromium
     expired.add_init_script("localStorage.setItem('hothour.refresh', 'revoked-or-garbage')")
     expired.goto(f"{stack.url}/me/reservations")
     expired.wait_for_selector("text=Your session ended. Sign in again to continue.")
-    wait_until(lambda: "/login?next=" in expired.url, 5, "the sign-in page")
+    wait_until(lambda: "/login?next=" in expired.url, 15, "the sign-in page")
     assert expired.url.endswith("/me/reservations"), expired.url
     assert expired.get_by_role("button", name="Sign in").is_visible()
     _screenshot(expired, "session-expired")

@@ -924,10 +924,11 @@ def test_a_worker_killed_mid_tick_leaves_no_half_applied_batch_and_the_next_tick
 # Auctions stepping at each of 4 consecutive seconds; the first group is big enough that its tick
 # outlasts the tick interval, so the next tick runs beside it (the worker has two processes).
 STEP_GROUP_SIZES = (4000, 300, 300, 300)
-# Celery's own line for a finished task, in the project's plain log format (core.logs).
+# Celery's own line for a finished sweep or on-time step (both apply due changes), in the
+# project's plain log format (core.logs).
 TICK_LINE = re.compile(
     r"(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) INFO celery\.app\.trace \[[^\]]*\] "
-    r"Task auctions\.tasks\.tick\[[^\]]+\] succeeded in (?P<seconds>[\d.e-]+)s: (?P<processed>\d+)"
+    r"Task auctions\.tasks\.(?:tick|step)\[[^\]]+\] succeeded in (?P<seconds>[\d.e-]+)s: (?P<processed>\d+)"
 )
 
 
