@@ -290,7 +290,8 @@ def test_sign_up_verify_from_the_email_link_and_sign_in(stack, chromium):
     page.get_by_label("Password").fill("A-much-better-pass-2026")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("text=My bookings")
-    assert page.url == f"{stack.url}/"
+    # Playwright's own wait: the sync API only learns of a client-side navigation while it runs.
+    page.wait_for_url(f"{stack.url}/")
     me = page.evaluate("fetch('/api/v1/auth/me/').then(r => r.status)")
     assert me == 401  # no cookie session: the token lives in the app's memory only
     page.goto(f"{stack.url}/me/profile")  # a reload keeps the session (rotated refresh token)
@@ -479,7 +480,7 @@ def test_turkish_by_default_english_on_request_and_remembered_and_the_filters(st
     page.get_by_role("button", name="Show").click()
     page.wait_for_selector(f"[data-auction-id='{women_only.pk}']", state="detached")
     assert page.locator(f"[data-auction-id='{auction.pk}']").count() == 1
-    assert page.url.endswith("/?gender=MALE")
+    page.wait_for_url(re.compile(r"/\?gender=MALE$"))
     page.get_by_label("Price up to").fill("1")
     page.get_by_role("button", name="Show").click()
     page.wait_for_selector("[data-testid=empty]")
@@ -519,7 +520,7 @@ def test_a_cancelled_auction_and_a_dead_socket_show_clear_states(stack, chromium
     expired.add_init_script("localStorage.setItem('hothour.refresh', 'revoked-or-garbage')")
     expired.goto(f"{stack.url}/me/reservations")
     expired.wait_for_selector("text=Your session ended. Sign in again to continue.")
-    wait_until(lambda: "/login?next=" in expired.url, 15, "the sign-in page")
+    expired.wait_for_url(re.compile(r"/login\?next="))
     assert expired.url.endswith("/me/reservations"), expired.url
     assert expired.get_by_role("button", name="Sign in").is_visible()
     _screenshot(expired, "session-expired")
