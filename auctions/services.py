@@ -248,10 +248,12 @@ def auctions_tick(
             before = {auction.pk: auction.status for auction in due}
             for auction in due:
                 messages.extend(_tick_one(auction, now=now, result=result))
+            # The step's own frames first: what the standing orders then do to these auctions
+            # (a seat taken, SOLD) is pushed after them, so clients end on the newest state.
+            events.send_many(messages)
             if due:
                 hooks.auctions_stepped.call(auctions=due, now=now)
             sql.update_many(due, TICKED_FIELDS)
-            events.send_many(messages)
             expired = [
                 a for a in due if a.status == AuctionStatus.EXPIRED and before[a.pk] != AuctionStatus.EXPIRED
             ]
