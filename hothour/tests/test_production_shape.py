@@ -159,7 +159,6 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
             "127.0.0.1",
             "-p",
             str(ws),
-            "--proxy-headers",
             "hothour.asgi:application",
         ]
         processes.start("daphne", daphne, env)
