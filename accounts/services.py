@@ -191,11 +191,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
     _check_password(new_password, user, errors, field="new_password")
     errors.raise_if_any()
     with transaction.atomic():
-        user.set_password(new_password)
-        # Whoever had the account may have copied its private calendar feed URL too.
-        user.calendar_token = new_calendar_token()
-        user.save(update_fields=["password", "calendar_token"])
-        user_sessions_revoke(user=user)
+        _replace_password(user, new_password)
     return user
 
 
@@ -207,11 +203,17 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Refr
     _check_password(new_password, user, errors, field="new_password")
     errors.raise_if_any()
     with transaction.atomic():
-        user.set_password(new_password)
-        user.calendar_token = new_calendar_token()
-        user.save(update_fields=["password", "calendar_token"])
-        user_sessions_revoke(user=user)
+        _replace_password(user, new_password)
         return RefreshToken.for_user(user)
+
+
+def _replace_password(user: User, new_password: str) -> None:
+    """Set it, and end every session the old one opened. Inside `atomic()`."""
+    user.set_password(new_password)
+    # Whoever had the account may have copied its private calendar feed URL too.
+    user.calendar_token = new_calendar_token()
+    user.save(update_fields=["password", "calendar_token"])
+    user_sessions_revoke(user=user)
 
 
 def user_sessions_revoke(*, user: User) -> int:
@@ -335,7 +337,6 @@ def user_delete_account(*, user: User, password: str) -> None:
         _keep_suspension(user=user, now=timezone.now())
         hooks.account_erasing.call(user=user)
         user_sessions_revoke(user=user)
-        user.notifications.all().delete()
         # What was still waiting to be sent (links, names, booking codes) goes with the person.
         outbox_forget(to=user.email)
         user.email = f"deleted-{user.pk}@deleted.invalid"

@@ -17,10 +17,13 @@ from core import sql
 from .api.serializers import NotificationSerializer
 from .models import Notification, NotificationKind, Reservation
 
+# Built once: a serializer per notification was paid on the grab and for every alert of a tick.
+_NOTIFICATION_SHAPE = NotificationSerializer()
+
 
 def notification_data(notification: Notification) -> dict[str, Any]:
     """A notification as its owner reads it: the API's shape, pushed on `/ws/me/` as well."""
-    return dict(NotificationSerializer().to_representation(notification))
+    return dict(_NOTIFICATION_SHAPE.to_representation(notification))
 
 
 def reservation_facts(reservation: Reservation) -> dict[str, Any]:

@@ -159,13 +159,18 @@ def reservation_create(
     return reservation, created
 
 
-def _grab_checked(
-    *, user: User, auction_id: int, expected_price: Decimal | None, idempotency_key: str | None
-) -> tuple[Reservation, bool]:
+def _check_may_book(user: User) -> None:
+    """The account's own checks, first of a grab's (a standing order and a watch ask them too)."""
     if user.is_staff or user.is_superuser:
         raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
     if not user.is_verified:
         raise EmailNotVerified(_("Confirm your email address before booking."))
+
+
+def _grab_checked(
+    *, user: User, auction_id: int, expected_price: Decimal | None, idempotency_key: str | None
+) -> tuple[Reservation, bool]:
+    _check_may_book(user)
     for _attempt in range(BOOKING_CODE_ATTEMPTS):
         try:
             return _grab(
@@ -348,8 +353,7 @@ def reservation_cancel_by_customer(
     now = now or timezone.now()
     with transaction.atomic():
         auction, reservation = _lock_for_cancel(Reservation.objects.filter(pk=reservation_id, user=user))
-        cutoff = auction.scheduled_at - timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
-        if now > cutoff:
+        if now > auction.cancellable_until:
             raise CancellationClosed(
                 _("Cancellation closes %(minutes)s minutes before the class.")
                 % {"minutes": settings.HOTHOUR_CANCEL_CUTOFF_MINUTES}
@@ -368,13 +372,14 @@ def reservation_cancel_by_customer(
 def reservations_cancel_before_erasure(*, user: User) -> None:
     """The account is being deleted: its pending reservations still before the cancellation
     cutoff are cancelled (the spots go back on sale); ones inside it stay, as the studio is
-    counting on them."""
+    counting on them. The person's notifications go with them."""
     cutoff = timezone.now() + timedelta(minutes=settings.HOTHOUR_CANCEL_CUTOFF_MINUTES)
     upcoming = Reservation.objects.filter(
         user=user, status=ReservationStatus.PENDING_ON_SITE, auction__scheduled_at__gte=cutoff
     ).values_list("pk", flat=True)
     for reservation_id in list(upcoming):
         reservation_cancel_by_customer(user=user, reservation_id=reservation_id)
+    Notification.objects.filter(user=user).delete()
 
 
 def reservation_cancel_by_studio(*, reservation_id: int, now: datetime | None = None) -> Reservation:
@@ -477,9 +482,10 @@ def reservation_check_in_undo(*, reservation_id: int, now: datetime | None = Non
     now = now or timezone.now()
     with transaction.atomic():
         reservation = _locked_reservation(reservation_id)
-        if reservation.status != ReservationStatus.COMPLETED or reservation.checked_in_at is None:
+        undoable_until = selectors.check_in_undoable_until(reservation)
+        if undoable_until is None:
             raise ReservationWrongStatus(_("Only a checked-in reservation can be undone."))
-        if now > reservation.checked_in_at + timedelta(minutes=settings.HOTHOUR_CHECKIN_UNDO_MINUTES):
+        if now > undoable_until:
             raise CheckInUndoClosed(
                 _("A check-in can only be undone within %(minutes)s minutes.")
                 % {"minutes": settings.HOTHOUR_CHECKIN_UNDO_MINUTES}
@@ -660,10 +666,7 @@ def _fill_order(watch: Watch, *, now: datetime) -> Reservation | None:
     """
     user, auction = watch.user, watch.auction
     try:
-        if user.is_staff or user.is_superuser:
-            raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
-        if not user.is_verified:
-            raise EmailNotVerified(_("Confirm your email address before booking."))
+        _check_may_book(user)
         standing = selectors.customer_standing(user=user, now=now)
         _check_not_suspended(user, standing)
         # No savepoint (two more round trips per order): a refusal comes before any write, and
@@ -734,7 +737,7 @@ def watch_save(
 
     Returns the watch and whether it was created now.
     """
-    _check_may_watch(user)
+    _check_may_book(user)
     with transaction.atomic():
         # The customer's row serialises their watches, so the cap and "one per auction" hold.
         if not lock_objects.user_lock(user.pk):
@@ -792,13 +795,6 @@ def _locked_active_watch(*, user: User, watch_id: int) -> Watch:
     if watch.status != WatchStatus.ACTIVE:
         raise WatchClosed(_("This watch has already fired or ended."))
     return watch
-
-
-def _check_may_watch(user: User) -> None:
-    if user.is_staff or user.is_superuser:
-        raise StaffCannotBook(_("Staff and studio accounts cannot book spots."))
-    if not user.is_verified:
-        raise EmailNotVerified(_("Confirm your email address before booking."))
 
 
 def _check_alert_price(auction: Auction, alert_price: Decimal, *, now: datetime) -> None:

@@ -112,8 +112,7 @@ class MeSerializer(serializers.ModelSerializer):
 
     def _standing(self, user: User) -> hooks.Standing:
         if not hasattr(self, "_standing_cache"):
-            answers = hooks.standing_of.call(user=user, now=timezone.now())
-            self._standing_cache = answers[0] if answers else hooks.Standing(strikes=0, until=None)
+            self._standing_cache = hooks.standing(user=user, now=timezone.now())
         return self._standing_cache
 
     def get_no_show_strikes(self, user: User) -> int:

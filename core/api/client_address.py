@@ -31,15 +31,16 @@ def _address(value: str) -> str | None:
 
 
 @lru_cache(maxsize=8)
-def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+def networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    """Addresses or networks from settings (a tuple, so it can be cached), parsed once."""
     return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
 
 
 def _trusted(address: str, hops_skipped: int) -> bool:
-    networks = _networks(tuple(settings.TRUSTED_PROXIES))
-    if networks:
+    trusted = networks(tuple(settings.TRUSTED_PROXIES))
+    if trusted:
         parsed = ipaddress.ip_address(address)
-        return any(parsed in network for network in networks)
+        return any(parsed in network for network in trusted)
     return hops_skipped < settings.NUM_PROXIES
 
 

@@ -9,7 +9,6 @@ import hmac
 import ipaddress
 import logging
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -20,14 +19,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from core import metrics, outbox
-from core.api.client_address import client_address
+from core.api.client_address import client_address, networks
 
 logger = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=4)
-def _networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
 def may_read_metrics(request: HttpRequest) -> bool:
@@ -41,7 +35,7 @@ def may_read_metrics(request: HttpRequest) -> bool:
         return False
     if address.is_loopback:
         return True
-    return any(address in network for network in _networks(tuple(settings.METRICS_ALLOWED_IPS)))
+    return any(address in network for network in networks(tuple(settings.METRICS_ALLOWED_IPS)))
 
 
 class _ThisProcess(Collector):

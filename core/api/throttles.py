@@ -87,7 +87,7 @@ class ScopedThrottle(BaseThrottle):
             return True
         now = clock()
         counters = []
-        for kind, identity in self.identities(request):
+        for kind, identity in self.identities(request, checks_email=_rate(rates, scope, "email") is not None):
             rate = _rate(rates, scope, kind)
             if rate is None:
                 continue
@@ -105,7 +105,9 @@ class ScopedThrottle(BaseThrottle):
                 return False
         return True
 
-    def identities(self, request: Request) -> list[tuple[str, str]]:
+    def identities(self, request: Request, *, checks_email: bool) -> list[tuple[str, str]]:
+        """Who the request counts against. The per-email ceiling (`checks_email`, only scopes
+        that have one) costs a cache read for the known-address exemption; others skip it."""
         address = client_address(request)
         found = [("ip", str(address))]
         user = getattr(request, "user", None)
@@ -114,7 +116,7 @@ class ScopedThrottle(BaseThrottle):
         email = submitted_email(request)
         if email is not None:
             found.append(("email_ip", f"{email} {address}"))
-            if not _is_known_address(email, address):
+            if checks_email and not _is_known_address(email, address):
                 found.append(("email", email))
         return found
 

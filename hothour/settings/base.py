@@ -228,17 +228,14 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8}\.\w+$|^/static/.
 
 # EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ's form). Unset, each
 # email goes to a file in EMAIL_FILE_PATH and the log says one line about it (core.mail).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 EMAIL_CONFIG = (
     env.email_url("EMAIL_URL")
     if env.str("EMAIL_URL", default="")
-    else {
-        "EMAIL_BACKEND": "core.mail.FolderBackend",
-        "EMAIL_FILE_PATH": env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail")),
-    }
+    else {"EMAIL_BACKEND": "core.mail.FolderBackend", "EMAIL_FILE_PATH": EMAIL_FILE_PATH}
 )
+# A file-based EMAIL_URL names its own folder, which then replaces EMAIL_FILE_PATH.
 vars().update(EMAIL_CONFIG)
-# Where the folder backend writes (also named here so the settings declare it).
-EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HotHour <no-reply@hothour.local>")
 # Links in emails point at the customer app, which posts the token back to the API. By default
 # the app is served by this server itself (core.spa), where the run command listens.

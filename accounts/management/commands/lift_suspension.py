@@ -41,5 +41,4 @@ class Command(BaseCommand):
 
     @staticmethod
     def _standing(user: User) -> hooks.Standing:
-        answers = hooks.standing_of.call(user=user, now=timezone.now())
-        return answers[0] if answers else hooks.Standing(strikes=0, until=None)
+        return hooks.standing(user=user, now=timezone.now())
