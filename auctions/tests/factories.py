@@ -124,6 +124,20 @@ def make_auction(
     )
 
 
+def make_auction_dropping_in(seconds: float, *, now: datetime | None = None) -> tuple[Auction, datetime]:
+    """A published auction of 1-minute steps whose first drop is `seconds` after `now`; and that instant."""
+    now = now or timezone.now()
+    auction = make_auction(
+        start_time=now - timedelta(seconds=60 - seconds),
+        end_time=now + timedelta(minutes=30),
+        drop_interval_mins=1,
+        now=now,
+    )
+    drop_at = pricing.next_drop_at(pricing.PriceSettings.of(auction), now)
+    assert drop_at is not None
+    return auction, drop_at
+
+
 def make_expired_auction(**overrides: Any) -> Auction:
     """Published while it was open, then closed by the tick.
 

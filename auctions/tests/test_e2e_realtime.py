@@ -14,8 +14,9 @@ from websockets.typing import Origin
 
 from auctions import pricing
 from auctions.models import TickHeartbeat
-from auctions.tests.factories import make_auction
-from hothour.tests.live_stack import running_stack, wait_until
+from auctions.tests.factories import make_auction_dropping_in
+from hothour.tests.live_stack import running_stack
+from hothour.tests.processes import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -40,17 +41,10 @@ async def _first_price_update(url: str, until: datetime) -> tuple[dict, datetime
 
 
 def test_a_real_price_drop_arrives_within_one_tick_of_next_drop_at(real_processes):
-    # given an auction whose first drop is a little way ahead (1-minute steps, opened 40 s ago)
+    # given an auction whose first drop (1-minute steps) is 20 seconds ahead
     now = timezone.now()
-    auction = make_auction(
-        start_time=now - timedelta(seconds=40),
-        end_time=now + timedelta(minutes=30),
-        drop_interval_mins=1,
-        now=now,
-    )
+    auction, drop_at = make_auction_dropping_in(20, now=now)
     price_settings = pricing.PriceSettings.of(auction)
-    drop_at = pricing.next_drop_at(price_settings, now)
-    assert drop_at is not None
     # beat and the worker are really ticking before the drop is due
     wait_until(lambda: TickHeartbeat.objects.filter(last_tick_at__gt=now).exists(), 15, "the first tick")
     assert timezone.now() < drop_at
@@ -69,14 +63,7 @@ def test_a_real_price_drop_arrives_within_one_tick_of_next_drop_at(real_processe
 def test_a_real_price_step_is_published_at_its_instant_not_at_the_next_beat(real_processes):
     # given an auction whose first step lies beyond the on-time horizon when beat starts sweeping
     now = timezone.now()
-    auction = make_auction(
-        start_time=now - timedelta(seconds=45),
-        end_time=now + timedelta(minutes=30),
-        drop_interval_mins=1,
-        now=now,
-    )
-    drop_at = pricing.next_drop_at(pricing.PriceSettings.of(auction), now)
-    assert drop_at is not None
+    auction, drop_at = make_auction_dropping_in(15, now=now)
     wait_until(lambda: TickHeartbeat.objects.filter(last_tick_at__gt=now).exists(), 15, "the first tick")
 
     # when a client listens through the step

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from celery import current_app
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from core.models import OutboundEmail
 from core.outbox import queue_email
+from hothour.tests.live_stack import stack_environment
 from hothour.tests.processes import Processes, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -76,18 +76,12 @@ def mail_server():
 
 @pytest.fixture
 def worker(mail_server, tmp_path):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hothour.settings.base",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CHANNEL_LAYER_PREFIX": f"outbox-{os.getpid()}",
-        "EMAIL_URL": f"smtp://127.0.0.1:{mail_server.server_address[1]}",
-        "HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS": "1",
-        "DB_POOL_MIN_SIZE": "1",
-        "DB_POOL_MAX_SIZE": "2",
-    }
+    env = stack_environment(
+        CHANNEL_LAYER_PREFIX=f"outbox-{os.getpid()}",
+        EMAIL_URL=f"smtp://127.0.0.1:{mail_server.server_address[1]}",
+        HOTHOUR_EMAIL_RETRY_BACKOFF_SECONDS="1",
+        DB_POOL_MAX_SIZE="2",
+    )
     celery = [str(Path(sys.executable).parent / "celery"), "-A", "hothour", "worker", "--pool", "solo"]
     with Processes(tmp_path) as processes:
         processes.start(

@@ -6,12 +6,9 @@ Registered as a pytest plugin by the root conftest.py.
 """
 
 import os
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +17,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from hothour.tests.processes import Processes, free_port, wait_until
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -28,24 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(check: Callable[[], object], timeout: float, what: str, every: float = 0.2) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def stack_environment(**overrides: str) -> dict[str, str]:
@@ -93,30 +73,16 @@ def running_stack(log_dir: Path, **env: str) -> Iterator[Stack]:
             "--schedule", str(log_dir / "beat-schedule"),
         ],
     }  # fmt: skip
-    processes = {
-        name: subprocess.Popen(  # noqa: S603 - our own executables
-            command,
-            cwd=ROOT,
-            env=environment,
-            stdout=(log_dir / f"{name}.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        for name, command in commands.items()
-    }
-    try:
-        health = f"{stack.url}/api/v1/health/"
-        wait_until(lambda: urllib.request.urlopen(health, timeout=2).status == 200, 30, "daphne")
-        yield stack
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for name, process in processes.items():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            sys.stderr.write(f"--- {name} log ---\n{(log_dir / f'{name}.log').read_text()[-3000:]}\n")
+    with Processes(log_dir) as processes:
+        for name, command in commands.items():
+            processes.start(name, command, environment)
+        try:
+            health = f"{stack.url}/api/v1/health/"
+            wait_until(lambda: urllib.request.urlopen(health, timeout=2).status == 200, 30, "daphne")
+            yield stack
+        finally:
+            for name in commands:
+                sys.stderr.write(f"--- {name} log ---\n{processes.log(name)[-3000:]}\n")
 
 
 @pytest.fixture

@@ -24,8 +24,9 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.tests.factories import CustomerFactory, StudioFactory
 from auctions import pricing, services
-from auctions.tests.factories import make_auction
-from hothour.tests.live_stack import ROOT, running_stack, wait_until
+from auctions.tests.factories import make_auction, make_auction_dropping_in
+from hothour.tests.live_stack import running_stack
+from hothour.tests.processes import ROOT, wait_until
 from reservations.models import Reservation, ReservationStatus
 
 FRONTEND = ROOT / "frontend"
@@ -312,17 +313,10 @@ def test_sign_up_verify_from_the_email_link_and_sign_in(stack, chromium):
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_a_price_drop_shows_on_screen_without_reloading(stack, chromium):
-    # given an auction whose first drop is a few seconds ahead (1-minute steps, opened 52 s ago)
+    # given an auction whose first drop (1-minute steps) is 8 seconds ahead
     now = timezone.now()
-    auction = make_auction(
-        start_time=now - timedelta(seconds=52),
-        end_time=now + timedelta(minutes=30),
-        drop_interval_mins=1,
-        now=now,
-    )
+    auction, drop_at = make_auction_dropping_in(8, now=now)
     price_settings = pricing.PriceSettings.of(auction)
-    drop_at = pricing.next_drop_at(price_settings, now)
-    assert drop_at is not None
     before, after = pricing.price_at(price_settings, now), pricing.price_at(price_settings, drop_at)
     assert after < before
 

@@ -211,6 +211,10 @@ def _celery(*args: str) -> list[str]:
     return [str(BIN / "celery"), "-A", "hothour", *args]
 
 
+# A tick worker as the fault tests start it (solo pool, so a kill stops the tick itself).
+TICK_WORKER = _celery("worker", "--pool", "solo", "--loglevel", "info", "--without-heartbeat")
+
+
 def _http_status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -837,6 +841,34 @@ def _backends_gone(pids: list[int]) -> bool:
         return cursor.fetchone()[0] == 0
 
 
+def _kill_the_worker_between_batches(
+    processes: "Processes",
+    env: dict[str, str],
+    broker: str,
+    *,
+    node: str,
+    now: datetime,
+    total: int,
+    seconds: float,
+) -> int:
+    """Start worker-1, send it a tick and kill -9 it once the tick has committed a batch and is
+    writing another; return how many rows were committed by then."""
+    processes.start("worker-1", [*TICK_WORKER, "-n", node], env)
+    _wait_until(_worker_ready(processes, "worker-1"), 30, "the first worker")
+    send_tick(broker)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, writers = _tick_progress(now)
+        if TICK_BATCH <= done < total and writers:
+            break
+        time.sleep(0.002)
+    else:
+        pytest.fail(f"never saw the tick between batches (committed {done})")
+    processes.kill("worker-1")
+    _wait_until(lambda: _backends_gone(writers), 15, "the killed worker's session to end")
+    return done
+
+
 def test_a_worker_killed_mid_tick_leaves_no_half_applied_batch_and_the_next_tick_completes(tmp_path):
     # given thousands of auctions due now, so one tick takes several batches
     now = timezone.now()
@@ -849,28 +881,15 @@ def test_a_worker_killed_mid_tick_leaves_no_half_applied_batch_and_the_next_tick
         redis = PrivateRedis(processes)
         redis.start()
         env = _app_environment(database_url=_test_database_url(), redis_url=redis.url)
-        worker = _celery("worker", "--pool", "solo", "--loglevel", "info", "--without-heartbeat")
-        processes.start("worker-1", [*worker, "-n", "fault1@%h"], env)
-        _wait_until(_worker_ready(processes, "worker-1"), 30, "the first worker")
-
         # when the worker is killed once the tick has committed a batch and is inside another
-        send_tick(redis.url)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            done, writers = _tick_progress(now)
-            if TICK_BATCH <= done < TICK_AUCTIONS and writers:
-                break
-            time.sleep(0.002)
-        else:
-            pytest.fail(f"never saw the tick between batches (committed {done})")
-        processes.kill("worker-1")
-        committed_at_kill = done
-        _wait_until(lambda: _backends_gone(writers), 15, "the killed worker's session to end")
+        committed_at_kill = _kill_the_worker_between_batches(
+            processes, env, redis.url, node="fault1@%h", now=now, total=TICK_AUCTIONS, seconds=30
+        )
         after_kill = {a.pk: a for a in Auction.objects.filter(studio=studio)}
         heartbeat_after_kill = TickHeartbeat.objects.first()
 
         # and a new worker runs the next tick
-        processes.start("worker-2", [*worker, "-n", "fault2@%h"], env)
+        processes.start("worker-2", [*TICK_WORKER, "-n", "fault2@%h"], env)
         _wait_until(_worker_ready(processes, "worker-2"), 30, "the second worker")
         send_tick(redis.url)
         _wait_until(TickHeartbeat.objects.exists, 30, "the second tick to finish")
@@ -1084,27 +1103,15 @@ def test_a_worker_killed_mid_tick_fires_each_standing_order_exactly_once(tmp_pat
         redis = PrivateRedis(processes)
         redis.start()
         env = _app_environment(database_url=_test_database_url(), redis_url=redis.url)
-        worker = _celery("worker", "--pool", "solo", "--loglevel", "info", "--without-heartbeat")
-        processes.start("worker-1", [*worker, "-n", "orders1@%h"], env)
-        _wait_until(_worker_ready(processes, "worker-1"), 30, "the first worker")
-
         # when the worker is killed once the tick has committed a batch and is inside another
-        send_tick(redis.url)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            done, writers = _tick_progress(now)
-            if TICK_BATCH <= done < ORDER_AUCTIONS and writers:
-                break
-            time.sleep(0.002)
-        else:
-            pytest.fail(f"never saw the tick between batches (committed {done})")
-        processes.kill("worker-1")
-        _wait_until(lambda: _backends_gone(writers), 15, "the killed worker's session to end")
+        _kill_the_worker_between_batches(
+            processes, env, redis.url, node="orders1@%h", now=now, total=ORDER_AUCTIONS, seconds=60
+        )
         fired_at_kill = Watch.objects.exclude(status=WatchStatus.ACTIVE).count()
         booked_at_kill = Reservation.objects.count()
 
         # and a new worker runs the next tick
-        processes.start("worker-2", [*worker, "-n", "orders2@%h"], env)
+        processes.start("worker-2", [*TICK_WORKER, "-n", "orders2@%h"], env)
         _wait_until(_worker_ready(processes, "worker-2"), 30, "the second worker")
         send_tick(redis.url)
         _wait_until(TickHeartbeat.objects.exists, 60, "the second tick to finish")
