@@ -60,27 +60,26 @@ def test_addresses_are_canonical_and_garbage_is_not_believed(settings):
     assert client_address(_request(None)) is None
 
 
+def _admin_login(client, email: str, password: str, forwarded_for: str):
+    """A sign-in to the admin through the proxy, as the client at `forwarded_for`."""
+    return client.post(
+        reverse("admin:login"),
+        {"username": email, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
 @pytest.mark.django_db
 def test_admin_lockout_counts_the_client_behind_the_proxy_not_the_proxy(client, settings):
     # given a manager, and someone else who fails five times through the same nginx
     settings.NUM_PROXIES = 1
     manager = two_studios().manager_a
-    login = reverse("admin:login")
     for _ in range(5):
-        client.post(
-            login,
-            {"username": manager.email, "password": "wrong-guess"},
-            REMOTE_ADDR=PROXY,
-            HTTP_X_FORWARDED_FOR="203.0.113.66",
-        )
+        _admin_login(client, manager.email, "wrong-guess", "203.0.113.66")
 
     # when the manager signs in from their own address, through the same proxy
-    response = client.post(
-        login,
-        {"username": manager.email, "password": DEFAULT_PASSWORD},
-        REMOTE_ADDR=PROXY,
-        HTTP_X_FORWARDED_FOR="198.51.100.10",
-    )
+    response = _admin_login(client, manager.email, DEFAULT_PASSWORD, "198.51.100.10")
 
     # then
     assert response.status_code == 302
@@ -91,21 +90,10 @@ def test_admin_lockout_counts_the_client_behind_the_proxy_not_the_proxy(client, 
 def test_admin_lockout_still_locks_the_guessing_client(client, settings):
     settings.NUM_PROXIES = 1
     manager = two_studios().manager_a
-    login = reverse("admin:login")
     for _ in range(5):
-        client.post(
-            login,
-            {"username": manager.email, "password": "wrong-guess"},
-            REMOTE_ADDR=PROXY,
-            HTTP_X_FORWARDED_FOR="203.0.113.66",
-        )
+        _admin_login(client, manager.email, "wrong-guess", "203.0.113.66")
 
-    response = client.post(
-        login,
-        {"username": manager.email, "password": DEFAULT_PASSWORD},
-        REMOTE_ADDR=PROXY,
-        HTTP_X_FORWARDED_FOR="203.0.113.66",
-    )
+    response = _admin_login(client, manager.email, DEFAULT_PASSWORD, "203.0.113.66")
 
     assert response.status_code == 429
 
