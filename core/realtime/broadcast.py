@@ -84,9 +84,13 @@ class Broadcaster:
             return
         # One batch at a time, so clients see changes in the order they were committed.
         async with self._order:
-            results = await asyncio.gather(
-                *(layer.group_send(group, message) for group, message in messages), return_exceptions=True
-            )
+            send_many = getattr(layer, "group_send_many", None)  # core.realtime.layers: pipelined
+            if send_many is not None:
+                results = await send_many(messages)
+            else:
+                results = await asyncio.gather(
+                    *(layer.group_send(group, message) for group, message in messages), return_exceptions=True
+                )
         failures = [result for result in results if isinstance(result, BaseException)]
         sent = zip(messages, results, strict=True)
         BROADCAST_FRAMES.inc(sum(len(message["texts"]) for (_, message), result in sent if result is None))

@@ -78,7 +78,7 @@ def test_a_failed_send_is_logged_not_raised_and_flush_waits_for_it(settings, cap
     # given: a channel layer that cannot be reached
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "core.realtime.layers.PubSubChannelLayer",
             "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0"}], "prefix": "broadcast-test"},
         }
     }

@@ -133,7 +133,7 @@ CHANNEL_LAYER_KIND = env.str("CHANNEL_LAYER_KIND", default="pubsub")
 # Messages a channel may queue before group sends to it are dropped (Channels' default is 100).
 FANOUT_CAPACITY = 10_000
 CHANNEL_LAYER_BACKENDS = {
-    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "pubsub": "core.realtime.layers.PubSubChannelLayer",  # Channels' pub/sub layer, pipelined
     "core": "channels_redis.core.RedisChannelLayer",
 }
 # The channel layer sharded over several Redis servers (scale-out): each group and channel lives
