@@ -183,23 +183,33 @@ def auction_turbo_start(*, auction_id: int, now: datetime | None = None) -> Auct
     return auction
 
 
-def auction_seat_taken(*, auction: Auction, seats_sold: int, price: Decimal, now: datetime) -> None:
-    """Caller holds the auction's row lock and has just inserted a live reservation at `price`,
-    which leaves `seats_sold` seats held. The last seat sells the auction out at its price.
+def auctions_seats_taken(*, taken: list[tuple[Auction, int, Decimal]], now: datetime) -> None:
+    """Caller holds these auctions' row locks and has just inserted live reservations: each
+    `(auction, seats_sold, price)` has `seats_sold` seats held, the last taken at `price`. The
+    last seat sells the auction out at its price. One UPDATE for them all (a grab's one auction,
+    or every auction whose standing orders a tick filled).
 
-    Every seat is pushed (`auction_updated`, with `seats_left`), once, after commit.
+    Every change is pushed (`auction_updated`, with `seats_left`), once per auction, after commit.
     """
-    auction.seats_sold = seats_sold
-    if not auction.seats_left:
-        auction.status = AuctionStatus.SOLD
-        auction.current_price = price
-        auction.next_change_at = None
+    auctions = []
+    for auction, seats_sold, price in taken:
+        auction.seats_sold = seats_sold
+        if not auction.seats_left:
+            auction.status = AuctionStatus.SOLD
+            auction.current_price = price
+            auction.next_change_at = None
+        else:
+            # A SCHEDULED auction past its start that no tick has opened yet is open: store it so.
+            auction.status = lifecycle.status_at(auction.status, pricing.PriceSettings.of(auction), now)
+            refresh_cache(auction, now=now)
+        auction.updated_at = now
+        auctions.append(auction)
+    fields = ["status", "current_price", "next_change_at", "seats_sold", "updated_at"]
+    if len(auctions) == 1:
+        sql.update(auctions[0], fields)
     else:
-        # A SCHEDULED auction past its start that no tick has opened yet is open: store it so.
-        auction.status = lifecycle.status_at(auction.status, pricing.PriceSettings.of(auction), now)
-        refresh_cache(auction, now=now)
-    sql.update(auction, ["status", "current_price", "next_change_at", "seats_sold", "updated_at"])
-    events.auction_changed(auction)
+        sql.update_many(auctions, fields)
+    events.send_many([events.auction_message(auction, now=now) for auction in auctions])
 
 
 def auction_seat_freed(*, auction: Auction, seats_sold: int, now: datetime) -> None:

@@ -64,16 +64,26 @@ def build_email(
 
 
 def queue_email(*, template: str, to: str, context: dict[str, Any], language: str | None = None) -> None:
-    email = OutboundEmail(
-        template=template, to=to, context=context, language=language or translation.get_language() or "tr"
-    )
-    sql.insert(email)  # the grab's hot path: no query compiler
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        # The embedded default and the tests: sent inline after commit.
-        effects.on_commit(send_email.delay, email.pk)
-    else:
-        # Publishing to Redis need not hold the request: the outbox has the email either way.
-        effects.on_commit_in_background(send_email.delay, email.pk)
+    queue_emails([OutboundEmail(template=template, to=to, context=context, language=language or "")])
+
+
+def queue_emails(emails: list[OutboundEmail]) -> None:
+    """Store new outbox emails in one insert and ask Celery to send each after commit (a tick
+    filling a thousand standing orders queues a thousand confirmations). An email without a
+    language is written in the active one."""
+    if not emails:
+        return
+    for email in emails:
+        email.language = email.language or translation.get_language() or "tr"
+    sql.insert(*emails)  # the grab's hot path: no query compiler
+    # One task per email, so workers send them side by side.
+    for email in emails:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # The embedded default and the tests: sent inline after commit.
+            effects.on_commit(send_email.delay, email.pk)
+        else:
+            # Publishing to Redis need not hold the request: the outbox has the email either way.
+            effects.on_commit_in_background(send_email.delay, email.pk)
 
 
 def deliver(email_id: int) -> bool:

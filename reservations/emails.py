@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from core.outbox import queue_email
+from core.models import OutboundEmail
+from core.outbox import queue_email, queue_emails
 
 from .models import Reservation, Watch
 
@@ -37,13 +38,18 @@ def _context(reservation: Reservation) -> dict[str, Any]:
     }
 
 
-def queue_booking_confirmation(reservation: Reservation) -> None:
-    context = {**_context(reservation), "ics_reservation_id": reservation.pk}
-    queue_email(
-        template="booking_confirmed",
-        to=reservation.user.email,
-        context=context,
-        language=reservation.user.language,
+def queue_booking_confirmations(reservations: list[Reservation]) -> None:
+    """The confirmation with the class's calendar entry, one per reservation, in one insert."""
+    queue_emails(
+        [
+            OutboundEmail(
+                template="booking_confirmed",
+                to=reservation.user.email,
+                context={**_context(reservation), "ics_reservation_id": reservation.pk},
+                language=reservation.user.language,
+            )
+            for reservation in reservations
+        ]
     )
 
 
@@ -66,19 +72,24 @@ def queue_reminder(reservation: Reservation) -> None:
     )
 
 
-def queue_price_alert(watch: Watch, *, price: Decimal) -> None:
-    """The price reached the customer's alert: the auction's page in the customer app, in their language."""
-    auction = watch.auction
-    queue_email(
-        template="price_alert",
-        to=watch.user.email,
-        context={
-            "name": watch.user.full_name,
-            "title": auction.title,
-            "price": str(price),
-            "alert_price": str(watch.alert_price),
-            "currency": settings.HOTHOUR_CURRENCY,
-            "url": f"{settings.FRONTEND_URL.rstrip('/')}/auctions/{auction.pk}",
-        },
-        language=watch.user.language,
+def queue_price_alerts(alerts: list[tuple[Watch, Decimal]]) -> None:
+    """Each watch's price was reached (the price now beside it): its auction's page in the
+    customer app, in the customer's language, one email per watch in one insert."""
+    queue_emails(
+        [
+            OutboundEmail(
+                template="price_alert",
+                to=watch.user.email,
+                context={
+                    "name": watch.user.full_name,
+                    "title": watch.auction.title,
+                    "price": str(price),
+                    "alert_price": str(watch.alert_price),
+                    "currency": settings.HOTHOUR_CURRENCY,
+                    "url": f"{settings.FRONTEND_URL.rstrip('/')}/auctions/{watch.auction_id}",
+                },
+                language=watch.user.language,
+            )
+            for watch, price in alerts
+        ]
     )

@@ -39,10 +39,15 @@ def reservation_facts(reservation: Reservation) -> dict[str, Any]:
 
 def notify(*, recipients: Iterable[User], kind: str, data: dict[str, Any]) -> list[Notification]:
     """Create one notification per recipient and push each to its owner after commit."""
-    recipients = list(recipients)
-    created = [Notification(user_id=user.pk, kind=kind, data=data) for user in recipients]
+    return notify_each([(user, kind, data) for user in recipients])
+
+
+def notify_each(told: list[tuple[User, str, dict[str, Any]]]) -> list[Notification]:
+    """Create a notification for each `(recipient, kind, data)`, in one insert, and push each to
+    its owner after commit."""
+    created = [Notification(user_id=user.pk, kind=kind, data=data) for user, kind, data in told]
     sql.insert(*created)  # the grab's hot path: no query compiler
-    _push(created, {user.pk: user.language for user in recipients})
+    _push(created, {user.pk: user.language for user, _, _ in told})
     return created
 
 

@@ -1,9 +1,11 @@
 """Reservation reads."""
 
 import zoneinfo
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
@@ -45,50 +47,85 @@ def strikes_since(user: User, now: datetime) -> datetime:
 
 
 def customer_standing(*, user: User, now: datetime) -> Standing:
-    """Strikes and live reservations in one statement (the grab asks for both, on its hot path)."""
+    """One customer's strikes and live reservations (the grab asks on its hot path: one statement)."""
+    return customer_standings(users=[user], now=now)[user.pk]
+
+
+def customer_standings(*, users: Sequence[User], now: datetime) -> dict[int, Standing]:
+    """Strikes and live reservations of each customer, in one statement for any number of them
+    (a tick asks for every standing order's owner at once). Strikes count after `strikes_since`."""
+    if not users:
+        return {}
     reservation, auction = sql.quote(Reservation._meta.db_table), sql.quote(Auction._meta.db_table)
-    live = ", ".join(["%s"] * len(LIVE_STATUSES))
+    marks, live = ", ".join(["%s"] * len(users)), ", ".join(["%s"] * len(LIVE_STATUSES))
+
+    def since(instant: datetime) -> Any:
+        return sql.param(Reservation, "no_show_at", instant)
+
+    # The strike window starts later for those a superuser forgave: one branch for each of them.
+    forgiven = [(user.pk, since(strikes_since(user, now))) for user in users if user.strikes_forgiven_at]
+    window = "%s"
+    if forgiven:
+        window = "CASE r.user_id " + "WHEN %s THEN %s " * len(forgiven) + "ELSE %s END"
     statement = (
-        f"SELECT (SELECT COUNT(*) FROM {reservation} WHERE user_id = %s AND status = %s "  # noqa: S608 - names from the models
-        "AND no_show_at > %s), "
-        f"(SELECT COUNT(*) FROM {reservation} r JOIN {auction} a ON a.id = r.auction_id "
-        f"WHERE r.user_id = %s AND r.status IN ({live}) AND a.scheduled_at > %s)"
+        f"SELECT r.user_id, SUM(CASE WHEN r.status = %s THEN 1 ELSE 0 END), "  # noqa: S608 - names from the models
+        f"SUM(CASE WHEN r.status = %s THEN 0 ELSE 1 END) FROM {reservation} r "
+        f"JOIN {auction} a ON a.id = r.auction_id WHERE r.user_id IN ({marks}) "
+        f"AND ((r.status = %s AND r.no_show_at > {window}) "
+        f"OR (r.status IN ({live}) AND a.scheduled_at > %s)) GROUP BY r.user_id"
     )
+    no_show = ReservationStatus.NO_SHOW
     params = [
-        user.pk,
-        ReservationStatus.NO_SHOW,
-        sql.param(Reservation, "no_show_at", strikes_since(user, now)),
-        user.pk,
+        no_show,
+        no_show,
+        *(user.pk for user in users),
+        no_show,
+        *(value for pair in forgiven for value in pair),
+        since(now - STRIKE_WINDOW),
         *LIVE_STATUSES,
         sql.param(Auction, "scheduled_at", now),
     ]
+    standings = {user.pk: Standing(strikes=0, live=0) for user in users}
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        strikes, live_count = cursor.fetchone()
-    return Standing(strikes=strikes, live=live_count)
+        for user_id, strikes, live_count in cursor.fetchall():
+            standings[user_id] = Standing(strikes=int(strikes), live=int(live_count))
+    return standings
 
 
-def seat_holders(*, auction_id: int) -> dict[int, int]:
-    """Seat number → customer id of every reservation holding a seat of the auction (any that is
-    not cancelled). The grab reads it under the auction's row lock (one plain statement)."""
+@dataclass
+class Seats:
+    """What the holder of an auction's row lock knows of its seats before booking one."""
+
+    holders: dict[int, int]  # seat number -> customer id, of every reservation not cancelled
+    cancelled_by_customer: set[int]  # customers who cancelled a reservation of it themselves
+
+
+def seats_of(*, auction_ids: Collection[int], user_ids: Collection[int]) -> dict[int, Seats]:
+    """Each auction's `Seats`, as far as these customers are concerned, in one plain statement:
+    the grab reads it under the auction's row lock, a tick for all its standing orders at once.
+    A customer who cancelled a reservation themselves may not book it again (`rebook_not_allowed`)."""
+    seats = {pk: Seats(holders={}, cancelled_by_customer=set()) for pk in auction_ids}
+    if not seats:
+        return seats
     table = sql.quote(Reservation._meta.db_table)
-    statement = f"SELECT seat_no, user_id FROM {table} WHERE auction_id = %s AND status <> %s"  # noqa: S608 - names from the model
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [auction_id, ReservationStatus.CANCELLED])
-        return dict(cursor.fetchall())
-
-
-def cancelled_by_customer(*, auction_id: int, user_id: int) -> bool:
-    """Whether the customer cancelled a reservation of the auction themselves (the grab's
-    `rebook_not_allowed`; one plain statement on its hot path, also once per standing order)."""
-    table = sql.quote(Reservation._meta.db_table)
+    auctions, users = ", ".join(["%s"] * len(seats)), ", ".join(["%s"] * len(user_ids))
+    cancelled = f" OR (cancelled_by = %s AND user_id IN ({users}))" if user_ids else ""
     statement = (
-        f"SELECT 1 FROM {table} WHERE auction_id = %s AND user_id = %s "  # noqa: S608 - names from the model
-        "AND status = %s AND cancelled_by = %s LIMIT 1"
+        f"SELECT auction_id, seat_no, user_id, status FROM {table} WHERE auction_id IN ({auctions}) "  # noqa: S608 - names from the model
+        f"AND (status <> %s{cancelled})"
     )
+    params: list[Any] = [*seats, ReservationStatus.CANCELLED]
+    if user_ids:
+        params += [CancelledBy.CUSTOMER, *user_ids]
     with connection.cursor() as cursor:
-        cursor.execute(statement, [auction_id, user_id, ReservationStatus.CANCELLED, CancelledBy.CUSTOMER])
-        return cursor.fetchone() is not None
+        cursor.execute(statement, params)
+        for auction_id, seat_no, user_id, status in cursor.fetchall():
+            if status == ReservationStatus.CANCELLED:
+                seats[auction_id].cancelled_by_customer.add(user_id)
+            else:
+                seats[auction_id].holders[seat_no] = user_id
+    return seats
 
 
 def seats_held(*, auction_id: int) -> int:

@@ -6,6 +6,7 @@ import time
 import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -258,26 +259,56 @@ def _book(
     expected_price: Decimal | None,
     idempotency_key: str | None,
     booking_code: str,
-    notice: str = NotificationKind.BOOKING_CONFIRMED,
 ) -> Reservation:
-    """Book `user` a seat of `auction` at the instant `now`, or refuse with the grab's code.
+    """The manual grab's booking: a seat of `auction` at the instant `now`, or the grab's refusal.
 
-    The one booking path of the manual grab and the standing orders. Caller holds the auction's
-    row lock (and the customer's, which `standing` was read under, whenever it could take it).
+    Caller holds the auction's row lock and the customer's, which `standing` was read under.
     """
-    holders = selectors.seat_holders(auction_id=auction.pk)
-    if user.pk in holders.values():
+    seats = selectors.seats_of(auction_ids=[auction.pk], user_ids=[user.pk])
+    reservation = _seat(
+        user=user,
+        auction=auction,
+        now=now,
+        live=standing.live,
+        seats=seats[auction.pk],
+        expected_price=expected_price,
+        idempotency_key=idempotency_key,
+        booking_code=booking_code,
+    )
+    _record_bookings([reservation], seats=seats, now=now, notice=NotificationKind.BOOKING_CONFIRMED)
+    return reservation
+
+
+def _seat(
+    *,
+    user: User,
+    auction: Auction,
+    now: datetime,
+    live: int,
+    seats: selectors.Seats,
+    expected_price: Decimal | None,
+    idempotency_key: str | None,
+    booking_code: str,
+) -> Reservation:
+    """Decide a booking of `user` at `now` with the grab's checks in their order, and take its
+    seat in `seats` (an unsaved reservation), or refuse with the grab's code and change nothing.
+
+    The one decision of the manual grab and the standing orders: `_record_bookings` writes it.
+    Caller holds the auction's row lock; `live` is the customer's live reservations.
+    """
+    if user.pk in seats.holders.values():
         raise AlreadyBooked(_("You already have this spot."))
-    price = _check_auction(auction, user=user, now=now)
-    seat_no = _lowest_free_seat(holders, auction.seats)
-    if standing.live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
+    price = _check_auction(auction, user=user, seats=seats, now=now)
+    seat_no = _lowest_free_seat(seats.holders, auction.seats)
+    if live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
         raise ReservationLimit(
             _("You already hold %(limit)s reservations; use or cancel one first.")
             % {"limit": settings.HOTHOUR_MAX_LIVE_RESERVATIONS}
         )
     if expected_price is not None and price > expected_price:
         raise PriceChanged(_("The price is now %(price)s.") % {"price": price}, current_price=str(price))
-    reservation = Reservation(
+    seats.holders[seat_no] = user.pk
+    return Reservation(
         auction=auction,
         user=user,
         locked_price=price,
@@ -286,8 +317,18 @@ def _book(
         idempotency_key=idempotency_key,
         seat_no=seat_no,
     )
+
+
+def _record_bookings(
+    reservations: list[Reservation], *, seats: dict[int, selectors.Seats], now: datetime, notice: str
+) -> None:
+    """Write the bookings `_seat` decided, in one insert, and what follows each: its auction's
+    seats (sold out at the last), `booking_confirmed` to its owner, the notification `notice`, the
+    confirmation email. A handful of statements however many bookings a tick fills."""
+    if not reservations:
+        return
     try:
-        sql.insert(reservation)
+        sql.insert(*reservations)
     except IntegrityError as exc:
         # Backstops of the lock: under it, only the booking code can collide.
         constraint = _violated_constraint(exc)
@@ -298,19 +339,26 @@ def _book(
         if constraint == "reservation_idempotency_key_unique":
             raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction.")) from exc
         raise _BookingCodeTaken from exc
-    auction_services.auction_seat_taken(auction=auction, seats_sold=len(holders) + 1, price=price, now=now)
-    events.send([events.user_group(user.pk)], "booking_confirmed", reservation_private_data(reservation))
-    notifications.notify(recipients=[user], kind=notice, data=notifications.reservation_facts(reservation))
-    emails.queue_booking_confirmation(reservation)
-    return reservation
+    last = {reservation.auction_id: reservation for reservation in reservations}
+    auction_services.auctions_seats_taken(
+        taken=[(r.auction, len(seats[pk].holders), r.locked_price) for pk, r in last.items()], now=now
+    )
+    events.send_many(
+        [
+            ([events.user_group(r.user_id)], "booking_confirmed", reservation_private_data(r))
+            for r in reservations
+        ]
+    )
+    notifications.notify_each([(r.user, notice, notifications.reservation_facts(r)) for r in reservations])
+    emails.queue_booking_confirmations(reservations)
 
 
-def _check_auction(auction: Auction, *, user: User, now: datetime) -> Decimal:
+def _check_auction(auction: Auction, *, user: User, seats: selectors.Seats, now: datetime) -> Decimal:
     # Before "sold": holding the spot (sold to everyone else), cancelling and re-buying it cheaper
     # is refused whatever the spot's state. A cancellation by the studio does not count.
-    if selectors.cancelled_by_customer(auction_id=auction.pk, user_id=user.pk):
+    if user.pk in seats.cancelled_by_customer:
         raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
-    if auction.status == AuctionStatus.SOLD:
+    if auction.status == AuctionStatus.SOLD or len(seats.holders) >= auction.seats:
         # A customer holding a seat already was answered `already_booked` before this.
         raise AuctionSold(_("Someone else got this spot first."))
     settings_ = PriceSettings.of(auction)
@@ -621,8 +669,9 @@ WATCHABLE_STATUSES = (AuctionStatus.SCHEDULED, AuctionStatus.ACTIVE)
 
 
 def watches_fire(*, auctions: list[Auction], now: datetime) -> int:
-    """Fire every ACTIVE watch whose alert price these auctions' price at `now` has reached: an
-    alert is sent, a standing order is booked at `now`'s price or refused with the grab's code.
+    """Fire every ACTIVE watch whose alert price these auctions' price at `now` has reached: a
+    standing order is booked at `now`'s price or refused with the grab's code, then an alert is
+    sent (an alert watch whose auction those orders just sold out ends instead: it helps nobody).
 
     Orders fill by price then time (highest alert price first, then the oldest watch), each watch
     at most once: its status changes in the caller's transaction, under the auction's lock.
@@ -638,57 +687,70 @@ def watches_fire(*, auctions: list[Auction], now: datetime) -> int:
     prices = {pk: price_at(PriceSettings.of(auction), now) for pk, auction in open_now.items()}
     fired = lock_objects.watches_lock_reached(prices)
     lock_objects.users_try_lock({w.user_id for w in fired if w.auto_grab})
+    for watch in fired:
+        watch.auction = open_now[watch.auction_id]
+        watch.status, watch.fired_at = WatchStatus.FIRED, now
+    _fill_orders([w for w in fired if w.auto_grab], now=now)
     alerts: list[Watch] = []
     for watch in fired:
-        auction = watch.auction = open_now[watch.auction_id]
-        if auction.status == AuctionStatus.SOLD and not watch.auto_grab:
-            watch.status = WatchStatus.ENDED  # an alert for a class that just sold out helps nobody
-            continue
-        watch.status = WatchStatus.FIRED
-        watch.fired_at = now
         if watch.auto_grab:
-            watch.reservation = _fill_order(watch, now=now)
+            continue
+        if watch.auction.status == AuctionStatus.SOLD:
+            watch.status, watch.fired_at = WatchStatus.ENDED, None
         else:
             alerts.append(watch)
     if fired:
         sql.update_many(fired, ["status", "fired_at", "reservation"])
-    if alerts:
-        _send_price_alerts(alerts, prices)
+    _send_price_alerts(alerts, prices)
     ended = [a.pk for a in auctions if a.status in (AuctionStatus.SOLD, AuctionStatus.EXPIRED)]
     return len(fired) + (_watches_end(auction_ids=ended) if ended else 0)
 
 
-def _fill_order(watch: Watch, *, now: datetime) -> Reservation | None:
-    """Book a standing order's owner at `now`, with every check of the grab in its order.
+def _fill_orders(orders: list[Watch], *, now: datetime) -> None:
+    """Book each standing order's owner at `now`, in the order given, with every check of the grab
+    in its order; a refused order's owner is told the grab's code. A handful of statements for
+    any number of orders: the owners' standings and the auctions' seats are read once, and the
+    bookings written together.
 
-    Caller holds the auction's row lock, and the owner's if it was free: waiting for a user under
-    an auction's lock would break the lock order (see `lock_objects.users_try_lock`).
+    Caller holds the auctions' row locks, and the owners' where they were free: waiting for a
+    user under an auction's lock would break the lock order (see `lock_objects.users_try_lock`).
     """
-    user, auction = watch.user, watch.auction
-    try:
-        _check_may_book(user)
-        standing = selectors.customer_standing(user=user, now=now)
-        _check_not_suspended(user, standing)
-        # No savepoint (two more round trips per order): a refusal comes before any write, and
-        # a booking code that collides (one in ~900 million) fails the whole transaction, whose
-        # watches stay ACTIVE for the next beat or grab to fill with other codes.
-        return _book(
-            user=user,
-            auction=auction,
-            now=now,
-            standing=standing,
-            expected_price=watch.alert_price,
-            idempotency_key=None,
-            booking_code=new_booking_code(),
-            notice=NotificationKind.AUTO_GRAB_WON,
-        )
-    except DomainError as refusal:
-        notifications.notify(
-            recipients=[user],
-            kind=NotificationKind.AUTO_GRAB_FAILED,
-            data={**_watch_facts(watch), "code": refusal.code},
-        )
-        return None
+    if not orders:
+        return
+    owners = {watch.user_id: watch.user for watch in orders}
+    standings = selectors.customer_standings(users=list(owners.values()), now=now)
+    live = {pk: standing.live for pk, standing in standings.items()}
+    seats = selectors.seats_of(auction_ids={w.auction_id for w in orders}, user_ids=owners.keys())
+    filled: list[tuple[Watch, Reservation]] = []
+    refusals: list[tuple[User, str, dict[str, Any]]] = []
+    for watch in orders:
+        user = watch.user
+        try:
+            _check_may_book(user)
+            _check_not_suspended(user, standings[user.pk])
+            reservation = _seat(
+                user=user,
+                auction=watch.auction,
+                now=now,
+                live=live[user.pk],
+                seats=seats[watch.auction_id],
+                expected_price=watch.alert_price,
+                idempotency_key=None,
+                booking_code=new_booking_code(),
+            )
+        except DomainError as refusal:
+            facts = {**_watch_facts(watch), "code": refusal.code}
+            refusals.append((user, NotificationKind.AUTO_GRAB_FAILED, facts))
+            continue
+        live[user.pk] += 1
+        filled.append((watch, reservation))
+    # No savepoint: a refusal comes before any write, and a booking code that collides (one in
+    # ~900 million) fails the whole transaction, whose watches stay ACTIVE for the next beat or
+    # grab to fill with other codes.
+    _record_bookings([r for _, r in filled], seats=seats, now=now, notice=NotificationKind.AUTO_GRAB_WON)
+    for watch, reservation in filled:
+        watch.reservation = reservation  # now saved: its id is set
+    notifications.notify_each(refusals)
 
 
 def _watch_facts(watch: Watch) -> dict[str, object]:
@@ -701,10 +763,12 @@ def _watch_facts(watch: Watch) -> dict[str, object]:
 
 
 def _send_price_alerts(alerts: list[Watch], prices: dict[int, Decimal]) -> None:
+    told: list[tuple[User, str, dict[str, Any]]] = []
     for watch in alerts:
         facts = {**_watch_facts(watch), "price": str(prices[watch.auction_id])}
-        notifications.notify(recipients=[watch.user], kind=NotificationKind.PRICE_ALERT, data=facts)
-        emails.queue_price_alert(watch, price=prices[watch.auction_id])
+        told.append((watch.user, NotificationKind.PRICE_ALERT, facts))
+    notifications.notify_each(told)
+    emails.queue_price_alerts([(watch, prices[watch.auction_id]) for watch in alerts])
 
 
 def _watches_end(*, auction_ids: list[int]) -> int:

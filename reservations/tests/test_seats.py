@@ -194,11 +194,18 @@ def test_a_checked_in_or_no_show_seat_stays_taken():
     assert (auction.status, auction.seats_sold) == (AuctionStatus.SOLD, 3)
 
 
+def seen_as(holders: dict[int, int]):
+    """A `selectors.seats_of` that sees these seat holders and no cancellation, whatever is stored."""
+    return lambda *, auction_ids, user_ids: {
+        pk: selectors.Seats(holders=dict(holders), cancelled_by_customer=set()) for pk in auction_ids
+    }
+
+
 def test_a_seat_taken_behind_the_lock_is_auction_sold_by_the_seat_constraint(monkeypatch, customer):
     # given: seat 1 is held, but the grab is made to see no holder (as if it had not waited for the lock)
     auction = seated_auction(2)
     grab(None, auction)
-    monkeypatch.setattr(selectors, "seat_holders", lambda *, auction_id: {})
+    monkeypatch.setattr(selectors, "seats_of", seen_as({}))
 
     # when / then: the unique (auction, seat_no) index refuses seat 1 again, and nothing is written
     with nothing_changes(), pytest.raises(services.AuctionSold):
@@ -209,7 +216,7 @@ def test_a_second_seat_behind_the_lock_is_already_booked_by_the_customer_constra
     # given: the customer holds seat 1, and the grab is made to see only someone else's seat 1
     auction = seated_auction(3)
     grab(customer, auction)
-    monkeypatch.setattr(selectors, "seat_holders", lambda *, auction_id: {1: -1})
+    monkeypatch.setattr(selectors, "seats_of", seen_as({1: -1}))
 
     # when / then: the unique (auction, user) index refuses a second live seat
     with nothing_changes(), pytest.raises(services.AlreadyBooked):

@@ -69,6 +69,53 @@ def test_customer_standing_counts_recent_strikes_and_live_upcoming_bookings_in_o
     assert standing == selectors.Standing(strikes=1, live=1)
 
 
+def test_customer_standings_reads_many_customers_in_one_statement_each_with_its_own_window(
+    django_assert_num_queries,
+):
+    # given: three customers with a strike 10 days ago and one live booking each; one was forgiven
+    # five days ago, one has nothing at all
+    now = timezone.now()
+    plain, forgiven, idle = CustomerFactory.create_batch(3)
+    for customer in (plain, forgiven):
+        strike(customer, days_ago=10)
+        class_at(now + minutes(1), user=customer)
+    forgiven.strikes_forgiven_at = now - timedelta(days=5)
+
+    # when
+    with django_assert_num_queries(1):
+        standings = selectors.customer_standings(users=[plain, forgiven, idle], now=now)
+
+    # then
+    assert standings == {
+        plain.pk: selectors.Standing(strikes=1, live=1),
+        forgiven.pk: selectors.Standing(strikes=0, live=1),
+        idle.pk: selectors.Standing(strikes=0, live=0),
+    }
+
+
+def test_seats_of_reads_holders_and_own_cancellations_of_many_auctions_in_one_statement(
+    django_assert_num_queries,
+):
+    # given: one auction with a held seat 2 and a customer who cancelled, another with nothing
+    now = timezone.now()
+    held = class_at(now + minutes(1))
+    mine = cancelled(now + minutes(1), auction=held.auction, cancelled_by="CUSTOMER")
+    theirs = cancelled(now + minutes(1), auction=held.auction, cancelled_by="CUSTOMER")
+    empty = class_at(now + minutes(1)).auction
+    Reservation.objects.filter(auction=empty).delete()
+
+    # when: as far as `mine`'s customer is concerned
+    with django_assert_num_queries(1):
+        seats = selectors.seats_of(auction_ids=[held.auction_id, empty.pk], user_ids=[mine.user_id])
+
+    # then: every holder, but only the asked-for customers' own cancellations
+    assert seats[held.auction_id] == selectors.Seats(
+        holders={held.seat_no: held.user_id}, cancelled_by_customer={mine.user_id}
+    )
+    assert theirs.user_id not in seats[held.auction_id].cancelled_by_customer
+    assert seats[empty.pk] == selectors.Seats(holders={}, cancelled_by_customer=set())
+
+
 def test_strikes_count_from_the_window_or_from_a_later_forgiveness(customer):
     now = timezone.now()
     strike(customer, days_ago=10)

@@ -418,6 +418,21 @@ def test_the_tick_finds_reached_orders_in_one_statement_whatever_their_number(cl
     assert Watch.objects.filter(status=WatchStatus.ACTIVE).count() == 15
 
 
+def test_a_tick_fills_any_number_of_orders_in_the_same_number_of_statements(clock):
+    def statements_to_fill(orders: int) -> int:
+        auctions = [dropping_auction(clock) for _ in range(orders)]
+        for auction in auctions:
+            watch(CustomerFactory.create(), auction, "490.00", auto_grab=True)
+        clock.at += minutes(1)
+        with CaptureQueriesContext(connection) as queries:
+            auction_services.auctions_tick(now=clock.at)
+        assert Reservation.objects.filter(auction__in=auctions).count() == orders
+        return len(queries)
+
+    auction_services.auctions_tick(now=clock.at)  # the heartbeat row exists from now on
+    assert statements_to_fill(1) == statements_to_fill(6)
+
+
 def test_the_reached_orders_query_uses_the_auction_price_index(clock):
     auction = dropping_auction(clock)
     watch(CustomerFactory.create(), auction, "200.00")
