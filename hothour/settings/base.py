@@ -119,7 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     # The pool checks a connection before handing it out: after a PostgreSQL restart the stale
     # ones are replaced instead of each failing one request with a 503 (hothour/tests/test_faults.py).
+    # core's backend is Django's, its check polling the socket rather than asking the server.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["ENGINE"] = "core.db.backends.postgresql"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded run has two writers (server and ticker): wait for the file lock, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
