@@ -15,6 +15,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import hooks
 from accounts.models import Gender, Studio, User
+from core.api.serializers import ModelSerializer
 from core.api.throttles import remember_address
 
 
@@ -90,19 +91,19 @@ class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=2048)
 
 
-class StudioSummarySerializer(serializers.ModelSerializer):
+class StudioSummarySerializer(ModelSerializer):
     class Meta:
         model = Studio
         fields = ["id", "name"]
 
 
-class StudioSerializer(serializers.ModelSerializer):
+class StudioSerializer(ModelSerializer):
     class Meta:
         model = Studio
         fields = ["id", "name", "address", "maps_url", "logo_url", "timezone"]
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     # Declared for the schema: a customer has no studio, a manager no gender (the model allows both).
     studio = StudioSummarySerializer(read_only=True, allow_null=True)
     gender = serializers.ChoiceField(choices=Gender.choices, read_only=True, allow_blank=True)

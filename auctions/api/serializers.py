@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.api.serializers import StudioSummarySerializer
 from auctions import lifecycle, pricing
 from auctions.models import SETTINGS_FIELDS, Auction, AuctionStatus
+from core.api.serializers import ModelSerializer
 
 
 class ScheduleStepSerializer(serializers.Serializer):
@@ -17,7 +18,7 @@ class ScheduleStepSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
 
 
-class AuctionSerializer(serializers.ModelSerializer):
+class AuctionSerializer(ModelSerializer):
     studio = StudioSummarySerializer(read_only=True)
     # Shown before the grab, so nobody books believing they can still cancel for free.
     cancellable_until = serializers.DateTimeField(
