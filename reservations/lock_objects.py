@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Q
 
 from accounts.models import User
+from auctions.models import Auction
 from core import sql
 
 from .models import Reservation, ReservationStatus, Watch, WatchStatus
@@ -38,6 +39,21 @@ def user_lock(user_id: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id FROM {table} WHERE id = %s{sql.for_update()}", [user_id])  # noqa: S608 - names from the model
         return cursor.fetchone() is not None
+
+
+def user_lock_seeing_auction(*, user_id: int, auction_id: int) -> tuple[bool, str | None]:
+    """`user_lock`, and in the same statement the auction's status as last committed (read, not
+    locked; None if there is no such auction): a grab of an auction already sold out is answered
+    without queueing for the auction's lock. False if the account is gone."""
+    user, auction = sql.quote(User._meta.db_table), sql.quote(Auction._meta.db_table)
+    statement = (
+        f"SELECT u.id, (SELECT a.status FROM {auction} a WHERE a.id = %s) FROM {user} u "  # noqa: S608 - names from the models
+        f"WHERE u.id = %s{sql.for_update('u')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [auction_id, user_id])
+        row = cursor.fetchone()
+    return (False, None) if row is None else (True, row[1])
 
 
 def reservations_lock_pending_before(*, scheduled_before: datetime) -> list[Reservation]:

@@ -201,19 +201,27 @@ def _grab(
     refusal: DomainError | None = None
     with transaction.atomic():
         # The customer first: their grabs queue here, so the cap on live reservations holds.
-        if not lock_objects.user_lock(user.pk):
+        found, auction_status = lock_objects.user_lock_seeing_auction(user_id=user.pk, auction_id=auction_id)
+        if not found:
             raise NotFound
         standing = selectors.customer_standing(user=user, now=timezone.now())
         _check_not_suspended(user, standing)
+        if auction_status == AuctionStatus.SOLD:
+            # Sold out when we locked the customer: nothing fills or sells until a cancellation
+            # relists it, so the answer is known without the auction's lock (a flash sale's losers
+            # do not queue one by one behind it).
+            replay = _replay(user=user, auction_id=auction_id, idempotency_key=idempotency_key)
+            if replay is not None:
+                return replay, False
+            seats = selectors.seats_of(auction_ids=[auction_id], user_ids=[user.pk])[auction_id]
+            _check_not_holder_or_canceller(user, seats)
+            raise AuctionSold(_("Someone else got this spot first."))
         auction = auction_locks.auction_lock(auction_id)
         if auction is None or auction.status == AuctionStatus.DRAFT:
             raise NotFound(_("No such auction."))
-        if idempotency_key is not None:
-            replay = Reservation.objects.filter(user=user, idempotency_key=idempotency_key).first()
-            if replay is not None:
-                if replay.auction_id != auction.pk:
-                    raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction."))
-                return replay, False
+        replay = _replay(user=user, auction_id=auction.pk, idempotency_key=idempotency_key)
+        if replay is not None:
+            return replay, False
         # The grab's instant is when we hold the lock: nobody can sell these seats before us now.
         now = timezone.now()
         # Standing orders the price has reached come before this grab (DESIGN section 3), and
@@ -239,6 +247,16 @@ def _grab(
     if refusal is not None:
         raise refusal
     return reservation, True
+
+
+def _replay(*, user: User, auction_id: int, idempotency_key: str | None) -> Reservation | None:
+    """The reservation this Idempotency-Key already made, if any (for this auction only)."""
+    if idempotency_key is None:
+        return None
+    replay = Reservation.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    if replay is not None and replay.auction_id != auction_id:
+        raise IdempotencyKeyReused(_("This Idempotency-Key was used for another auction."))
+    return replay
 
 
 def _check_not_suspended(user: User, standing: selectors.Standing) -> None:
@@ -296,8 +314,7 @@ def _seat(
     The one decision of the manual grab and the standing orders: `_record_bookings` writes it.
     Caller holds the auction's row lock; `live` is the customer's live reservations.
     """
-    if user.pk in seats.holders.values():
-        raise AlreadyBooked(_("You already have this spot."))
+    _check_not_holder_or_canceller(user, seats)
     price = _check_auction(auction, user=user, seats=seats, now=now)
     seat_no = _lowest_free_seat(seats.holders, auction.seats)
     if live >= settings.HOTHOUR_MAX_LIVE_RESERVATIONS:
@@ -353,11 +370,18 @@ def _record_bookings(
     emails.queue_booking_confirmations(reservations)
 
 
-def _check_auction(auction: Auction, *, user: User, seats: selectors.Seats, now: datetime) -> Decimal:
-    # Before "sold": holding the spot (sold to everyone else), cancelling and re-buying it cheaper
-    # is refused whatever the spot's state. A cancellation by the studio does not count.
+def _check_not_holder_or_canceller(user: User, seats: selectors.Seats) -> None:
+    """The grab's checks that come before "sold": a seat of theirs is `already_booked`; and
+    holding the spot (sold to everyone else), cancelling and re-buying it cheaper is refused
+    whatever the spot's state. A cancellation by the studio does not count."""
+    if user.pk in seats.holders.values():
+        raise AlreadyBooked(_("You already have this spot."))
     if user.pk in seats.cancelled_by_customer:
         raise RebookNotAllowed(_("You cancelled your reservation of this class; it cannot be booked again."))
+
+
+def _check_auction(auction: Auction, *, user: User, seats: selectors.Seats, now: datetime) -> Decimal:
+    """The auction's own checks, after `_check_not_holder_or_canceller`; the price at `now`."""
     if auction.status == AuctionStatus.SOLD or len(seats.holders) >= auction.seats:
         # A customer holding a seat already was answered `already_booked` before this.
         raise AuctionSold(_("Someone else got this spot first."))

@@ -5,16 +5,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from auctions.models import Auction
 from auctions.tests.factories import AuctionFactory, minutes
 from core.tests.locks import held_elsewhere, lockable_elsewhere
-from reservations import lock_objects
+from reservations import lock_objects, services
 from reservations.models import Reservation, ReservationStatus
-from reservations.tests.factories import ReservationFactory
+from reservations.tests.factories import ReservationFactory, grab
 
 # Rows must be committed for another connection to see them.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,6 +62,46 @@ def test_user_lock_holds_the_customers_row_and_says_whether_the_account_exists(c
         assert not lockable_elsewhere(User, customer.pk)
 
     assert lockable_elsewhere(User, customer.pk)
+
+
+def test_user_lock_seeing_auction_holds_the_customer_and_reads_the_auction_without_locking_it(customer):
+    auction = AuctionFactory.create(sold=True)
+
+    with transaction.atomic():
+        assert lock_objects.user_lock_seeing_auction(user_id=customer.pk, auction_id=auction.pk) == (
+            True,
+            "SOLD",
+        )
+        assert lock_objects.user_lock_seeing_auction(user_id=customer.pk, auction_id=auction.pk + 99) == (
+            True,
+            None,
+        )
+        assert lock_objects.user_lock_seeing_auction(user_id=customer.pk + 1000, auction_id=auction.pk) == (
+            False,
+            None,
+        )
+        assert not lockable_elsewhere(User, customer.pk)
+        assert lockable_elsewhere(Auction, auction.pk)
+
+
+def test_a_grab_of_a_sold_auction_is_answered_while_another_holds_its_lock(customer):
+    # given: sold out to a grab with an Idempotency-Key, and its row lock held elsewhere
+    auction = AuctionFactory.create()
+    won = grab(None, auction, idempotency_key="flash-1")
+    auction.refresh_from_db()
+    assert auction.status == "SOLD"
+
+    with held_elsewhere(Auction, auction.pk), connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '1s'")  # waiting for the auction's lock would fail
+        # when / then: answered without waiting for the lock, with the grab's own codes and replay
+        with pytest.raises(services.AuctionSold):
+            grab(customer, auction)
+        with pytest.raises(services.AlreadyBooked):
+            grab(won.user, auction)
+        assert services.reservation_create(
+            user=won.user, auction_id=auction.pk, idempotency_key="flash-1"
+        ) == (won, False)
+        cursor.execute("RESET lock_timeout")
 
 
 def test_pending_before_takes_pending_reservations_of_classes_started_before_the_instant():
