@@ -419,7 +419,8 @@ async def serve_relay(port: int) -> None:
 
 def log_problems(path: Path) -> list[str]:
     """Lines of a server log that say something went wrong."""
-    markers = ("Traceback", "ERROR", "WARNING", "Exception")
+    python = ("Traceback", "ERROR", "WARNING", "Exception")
+    markers = (*python, "[error]", "[crit]", "[alert]", "[emerg]")  # and nginx's
     return [line for line in path.read_text(errors="replace").splitlines() if any(m in line for m in markers)]
 
 

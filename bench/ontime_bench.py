@@ -214,7 +214,9 @@ def percentile(values: list[float], p: float) -> float:
     return ranked[max(1, math.ceil(p / 100 * len(ranked))) - 1] if ranked else math.inf
 
 
-def report(plan: Plan, steps: Steps, run: fb.Run, relay: fb.Run, logs: list[Path]) -> None:
+def report(
+    plan: Plan, steps: Steps, run: fb.Run, relay: fb.Run, logs: list[Path], title: str = "on-time steps"
+) -> None:
     lasts, firsts, spreads, early, short = [], [], [], 0, []
     for pk, instant in steps.instants.items():
         arrivals = steps.arrivals.get(pk, [])
@@ -227,7 +229,7 @@ def report(plan: Plan, steps: Steps, run: fb.Run, relay: fb.Run, logs: list[Path
             early += sum(1 for a in arrivals if a < instant)
     relay_spread_p99 = relay.percentile_ms(99)
     print()
-    print(f"== on-time steps, N={plan.size} ({'quick' if plan is QUICK else 'full'} run)")
+    print(f"== {title}, N={plan.size} ({'quick' if plan.size < FULL.size else 'full'} run)")
     connected = f"app {run.connected}/{plan.size} in {run.connect_seconds:.1f} s, relay {relay.connected}"
     print(f"clients connected: {connected}")
     print(f"steps that reached every client: {len(steps.instants) - len(short)}/{len(steps.instants)}")

@@ -9,3 +9,5 @@ RUN npm run build
 FROM nginx:1.27
 COPY --from=app /frontend/dist /usr/share/nginx/hothour
 COPY deploy/nginx.conf /etc/nginx/conf.d/default.conf
+# Room for many sockets (the image's own main config allows 1,024 connections per worker).
+COPY deploy/nginx-main.conf /etc/nginx/nginx.conf

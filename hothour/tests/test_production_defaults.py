@@ -97,3 +97,32 @@ def test_production_settings_turn_the_demo_data_off():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_the_proxy_image_main_config_holds_many_sockets_and_nginx_accepts_it(tmp_path):
+    # given the image's main config around the site as the production-shape test renders it
+    from hothour.tests.test_production_shape import render_nginx
+
+    main = (ROOT / "deploy" / "nginx-main.conf").read_text()
+    assert (
+        "COPY deploy/nginx-main.conf /etc/nginx/nginx.conf"
+        in (ROOT / "deploy" / "proxy.Dockerfile").read_text()
+    )
+    render_nginx(tmp_path, proxy=18000, api=18001, ws=18002)
+    local = (
+        main.replace("user nginx;", "user root;" if os.geteuid() == 0 else "")
+        .replace("/etc/nginx/conf.d/*.conf", str(tmp_path / "hothour.conf"))
+        .replace("/var/log/nginx/error.log", str(tmp_path / "error.log"))
+        .replace("/var/run/nginx.pid", str(tmp_path / "nginx.pid"))
+    )
+    (tmp_path / "main.conf").write_text(local)
+
+    # then nginx accepts it, with room for thousands of proxied sockets per worker
+    checked = subprocess.run(  # noqa: S603 - Debian's nginx
+        ["/usr/sbin/nginx", "-t", "-c", str(tmp_path / "main.conf"), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert int(re.search(r"worker_connections (\d+);", main).group(1)) >= 16384
