@@ -163,12 +163,12 @@ def create_stepping_auctions(changes: int) -> dict[int, float]:
     return instants
 
 
-async def measure_steps(plan: Plan, port: int) -> tuple[Steps, fb.Run]:
+async def measure_steps(plan: Plan, url: str) -> tuple[Steps, fb.Run]:
     steps = Steps()
     run = fb.Run("app on-time", plan.size)
     fleet = StepFleet(plan.size, steps)
     started = time.perf_counter()
-    run.connect_errors = await fleet.open(f"ws://127.0.0.1:{port}/ws/auctions/")
+    run.connect_errors = await fleet.open(url)
     run.connect_seconds = time.perf_counter() - started
     run.connected = len(fleet.connections)
     try:
@@ -182,31 +182,45 @@ async def measure_steps(plan: Plan, port: int) -> tuple[Steps, fb.Run]:
     return steps, run
 
 
-async def run_all(plan: Plan, port: int, tmp: Path) -> tuple[Steps, fb.Run, fb.Run]:
-    processes = start_stack(port, tmp)
+Server = tuple[str, subprocess.Popen[bytes]]  # a URL to wait for, and the process behind it
+
+
+async def relay_then_steps(
+    plan: Plan, *, relay: Server, app: Server, what: str
+) -> tuple[Steps, fb.Run, fb.Run]:
+    """Once both answer: the raw relay at `relay` (its URL and process) with N clients, then the
+    ticker's steps to N clients at `app` (the URL of `/ws/auctions/`)."""
     client = aioredis.Redis.from_url(REDIS_URL)
     try:
-        await fb.wait_ready(f"ws://127.0.0.1:{port + 1}/", processes["relay"])
-        await fb.wait_ready(f"ws://127.0.0.1:{port}/ws/auctions/", processes["daphne"])
+        await fb.wait_ready(*relay)
+        await fb.wait_ready(*app)
         fb.step(f"raw relay: {plan.size} clients, {plan.changes} changes")
         from auctions.models import Auction
 
         any_auction = await asyncio.to_thread(lambda: Auction.objects.first())
-        relay = await fb.measure(
-            "raw relay",
-            f"ws://127.0.0.1:{port + 1}/",
-            plan.size,
-            plan.changes,
-            fb.raw_publisher(client, any_auction),
+        relay_run = await fb.measure(
+            "raw relay", relay[0], plan.size, plan.changes, fb.raw_publisher(client, any_auction)
         )
-        fb.step(f"app on-time: {plan.size} clients on daphne, steps by the worker")
-        steps, run = await measure_steps(plan, port)
+        fb.step(f"{what}: {plan.size} clients, steps by the worker")
+        steps, run = await measure_steps(plan, app[0])
     finally:
         await client.aclose()
+    return steps, run, relay_run
+
+
+async def run_all(plan: Plan, port: int, tmp: Path) -> tuple[Steps, fb.Run, fb.Run]:
+    processes = start_stack(port, tmp)
+    try:
+        return await relay_then_steps(
+            plan,
+            relay=(f"ws://127.0.0.1:{port + 1}/", processes["relay"]),
+            app=(f"ws://127.0.0.1:{port}/ws/auctions/", processes["daphne"]),
+            what="app on-time on daphne",
+        )
+    finally:
         for process in processes.values():
             fb.stop_process(process)
         fb.step("processes stopped")
-    return steps, run, relay
 
 
 def percentile(values: list[float], p: float) -> float:
