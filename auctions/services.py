@@ -204,11 +204,7 @@ def auctions_seats_taken(*, taken: list[tuple[Auction, int, Decimal]], now: date
             refresh_cache(auction, now=now)
         auction.updated_at = now
         auctions.append(auction)
-    fields = ["status", "current_price", "next_change_at", "seats_sold", "updated_at"]
-    if len(auctions) == 1:
-        sql.update(auctions[0], fields)
-    else:
-        sql.update_many(auctions, fields)
+    sql.update_many(auctions, ["status", "current_price", "next_change_at", "seats_sold", "updated_at"])
     events.send_many([events.auction_message(auction, now=now) for auction in auctions])
 
 

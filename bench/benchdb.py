@@ -1,4 +1,5 @@
-"""What the benchmarks share: a throwaway PostgreSQL database of their own, migrated afresh."""
+"""What the benchmarks share: a throwaway PostgreSQL database of their own, migrated afresh, and
+Django set up in the benchmark's own process."""
 
 import os
 import subprocess
@@ -22,3 +23,15 @@ def recreate_database(name: str) -> str:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hothour.settings.base", "DATABASE_URL": url}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     return url
+
+
+def setup_django(*, database_url: str, redis_url: str, **env: str) -> None:
+    """Django in this process with the development settings, on this database and Redis (and any
+    other settings given as environment variables): what the bench creates or sends goes from here."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="hothour.settings.base", DATABASE_URL=database_url, REDIS_URL=redis_url, **env
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()

@@ -45,6 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import benchdb
 import redis
 from benchdb import recreate_database
 from redis import asyncio as aioredis
@@ -123,16 +124,8 @@ def raise_open_files(needed: int) -> int | None:
 
 def setup_django() -> None:
     """Django in this process, on the bench database and Redis: the app's sends go from here."""
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE=SETTINGS,
-        DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
-        CHANNEL_LAYER_KIND=LAYER_KINDS[0],  # each run overrides CHANNEL_LAYERS with its own kind
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    # Each run overrides CHANNEL_LAYERS with its own kind.
+    benchdb.setup_django(database_url=DATABASE_URL, redis_url=REDIS_URL, CHANNEL_LAYER_KIND=LAYER_KINDS[0])
 
 
 def seed_auction() -> Any:

@@ -33,14 +33,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import fanout_bench as fb
 import redis
-from benchdb import recreate_database
+from benchdb import recreate_database, setup_django
 from redis import asyncio as aioredis
 from websockets.exceptions import ConnectionClosed
 
@@ -132,34 +131,11 @@ def start_stack(port: int, tmp: Path) -> dict[str, subprocess.Popen[bytes]]:
 def create_stepping_auctions(changes: int) -> dict[int, float]:
     """`changes` ACTIVE auctions, the first step of auction i at now + LEAD + i * GAP."""
     from django.db import connection
-    from django.utils import timezone
 
-    from accounts.models import Studio
-    from auctions import pricing
-    from auctions.services import auction_create
+    from auctions.tests.factories import make_stepping_auctions
 
-    studio = Studio.objects.get_or_create(name="On-time Studio", address="Moda, Kadıköy, İstanbul")[0]
-    now = timezone.now()
-    instants = {}
-    for i in range(changes):
-        first_step = now + timedelta(seconds=LEAD + i * GAP)
-        auction = auction_create(
-            studio=studio,
-            publish=True,
-            now=now,
-            title=f"On-time class {i}",
-            start_price=Decimal("500.00"),
-            floor_price=Decimal("100.00"),
-            drop_amount=Decimal("50.00"),
-            drop_interval_mins=2,
-            start_time=first_step - timedelta(minutes=2),
-            end_time=first_step + timedelta(hours=1),
-            scheduled_at=first_step + timedelta(hours=2),
-        )
-        drop_at = pricing.next_drop_at(pricing.PriceSettings.of(auction), now)
-        assert drop_at == first_step, (drop_at, first_step)
-        instants[auction.pk] = first_step.timestamp()
-    connection.close()
+    instants = make_stepping_auctions(changes, first_in=LEAD, every=GAP)
+    connection.close()  # this runs in a worker thread: give its connection back
     return instants
 
 
@@ -293,14 +269,7 @@ def main() -> None:
     plan = QUICK if args.quick else FULL
     fb.raise_open_files(2 * plan.size + 1024)
     recreate_database(ONTIME_DB)
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="hothour.settings.base", DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL,
-        CHANNEL_LAYER_PREFIX=PREFIX,
-    )  # fmt: skip
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(database_url=DATABASE_URL, redis_url=REDIS_URL, CHANNEL_LAYER_PREFIX=PREFIX)
     fb.step(f"emptying Redis database {REDIS_URL.rsplit('/', 1)[1]} (Celery's queue, on-time marks)")
     redis.Redis.from_url(REDIS_URL).flushdb()
     # The relay's publisher builds its envelope from an auction: one that never steps during the run.

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import fanout_bench as fb
 import ontime_bench as ob
 import redis
-from benchdb import recreate_database
+from benchdb import recreate_database, setup_django
 
 if TYPE_CHECKING:
     from hothour.tests.processes import Processes
@@ -157,14 +157,7 @@ def main() -> None:
     if short is not None:
         raise SystemExit(f"open files are capped at {short}: too few for {plan.size} sockets")
     recreate_database(SCALE_DB)
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="hothour.settings.base", DATABASE_URL=DATABASE_URL, REDIS_URL=fb.REDIS_URL,
-        CHANNEL_LAYER_PREFIX=PREFIX,
-    )  # fmt: skip
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(database_url=DATABASE_URL, redis_url=fb.REDIS_URL, CHANNEL_LAYER_PREFIX=PREFIX)
     from hothour.tests.processes import Processes
 
     redis.Redis.from_url(fb.REDIS_URL).flushdb()

@@ -24,7 +24,6 @@ waits for). It prints each run and the min/median/max of both.
 import argparse
 import os
 import statistics
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,10 +32,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import benchdb
 from benchdb import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = "hothour.settings.base"
 # Redis pub/sub ignores database numbers: channel names of our own keep a test run or a dev
 # server on the same Redis from hearing the benchmark's group messages (and the reverse).
 os.environ["CHANNEL_LAYER_PREFIX"] = "hothour-bench"
@@ -78,11 +77,7 @@ def step(message: str) -> None:
 
 
 def setup_django() -> None:
-    os.environ.update(DJANGO_SETTINGS_MODULE=SETTINGS, DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    benchdb.setup_django(database_url=DATABASE_URL, redis_url=REDIS_URL)
 
 
 def auction_rows(studio: Any, plan: Plan, size: int, at: datetime, instants: list[datetime]) -> Iterator[Any]:

@@ -26,15 +26,14 @@ It prints each run and a table with (a) and (b) beside the tick without watches.
 import argparse
 import os
 import statistics
-import sys
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import benchdb
 from benchdb import recreate_database
-from tick_bench import FULL, QUICK, Plan, TickRun, auction_rows
+from tick_bench import FULL, QUICK, Plan, TickRun, auction_rows, tick
 
 ROOT = Path(__file__).resolve().parent.parent
 WATCH_DB = "hothour_watchbench"
@@ -66,13 +65,7 @@ def step(message: str) -> None:
 
 
 def setup_django() -> None:
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="hothour.settings.base", DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    benchdb.setup_django(database_url=DATABASE_URL, redis_url=REDIS_URL)
 
 
 def customers(count: int, prefix: str) -> list[int]:
@@ -150,17 +143,6 @@ def seed(plan: Plan, size: int, at: datetime, instants: list[datetime], rnd: Rou
         cursor.execute("VACUUM ANALYZE auctions_auction")
         cursor.execute("VACUUM ANALYZE reservations_watch")
         cursor.execute(f"VACUUM ANALYZE {User._meta.db_table}")
-
-
-def tick(instant: datetime) -> TickRun:
-    from auctions.services import auctions_tick
-    from core.realtime.broadcast import broadcaster
-
-    started = time.perf_counter()
-    result = auctions_tick(now=instant)
-    returned = time.perf_counter() - started
-    broadcaster.flush(timeout=60)
-    return TickRun(returned, time.perf_counter() - started, result.processed, result.status_changes)
 
 
 def bench_round(plan: Plan, size: int, rnd: Round) -> tuple[list[TickRun], int]:

@@ -213,8 +213,9 @@ def _grab(
             replay = _replay(user=user, auction_id=auction_id, idempotency_key=idempotency_key)
             if replay is not None:
                 return replay, False
-            seats = selectors.seats_of(auction_ids=[auction_id], user_ids=[user.pk])[auction_id]
-            _check_not_holder_or_canceller(user, seats)
+            _check_not_holder_or_canceller(
+                user, selectors.seats_of(auction_ids=[auction_id], user_ids=[user.pk])[auction_id]
+            )
             raise AuctionSold(_("Someone else got this spot first."))
         auction = auction_locks.auction_lock(auction_id)
         if auction is None or auction.status == AuctionStatus.DRAFT:
@@ -229,14 +230,19 @@ def _grab(
         fired = watches_fire(auctions=[auction], now=now)
         try:
             with transaction.atomic(savepoint=fired > 0):
-                reservation = _book(
+                seats = selectors.seats_of(auction_ids=[auction.pk], user_ids=[user.pk])
+                reservation = _seat(
                     user=user,
                     auction=auction,
                     now=now,
-                    standing=standing,
+                    live=standing.live,
+                    seats=seats[auction.pk],
                     expected_price=expected_price,
                     idempotency_key=idempotency_key,
                     booking_code=booking_code,
+                )
+                _record_bookings(
+                    [reservation], seats=seats, now=now, notice=NotificationKind.BOOKING_CONFIRMED
                 )
         except DomainError as exc:
             if not fired:
@@ -268,35 +274,6 @@ def _check_not_suspended(user: User, standing: selectors.Standing) -> None:
         raise BookingSuspended(_("Booking is suspended after repeated no-shows."))
 
 
-def _book(
-    *,
-    user: User,
-    auction: Auction,
-    now: datetime,
-    standing: selectors.Standing,
-    expected_price: Decimal | None,
-    idempotency_key: str | None,
-    booking_code: str,
-) -> Reservation:
-    """The manual grab's booking: a seat of `auction` at the instant `now`, or the grab's refusal.
-
-    Caller holds the auction's row lock and the customer's, which `standing` was read under.
-    """
-    seats = selectors.seats_of(auction_ids=[auction.pk], user_ids=[user.pk])
-    reservation = _seat(
-        user=user,
-        auction=auction,
-        now=now,
-        live=standing.live,
-        seats=seats[auction.pk],
-        expected_price=expected_price,
-        idempotency_key=idempotency_key,
-        booking_code=booking_code,
-    )
-    _record_bookings([reservation], seats=seats, now=now, notice=NotificationKind.BOOKING_CONFIRMED)
-    return reservation
-
-
 def _seat(
     *,
     user: User,
@@ -312,7 +289,8 @@ def _seat(
     seat in `seats` (an unsaved reservation), or refuse with the grab's code and change nothing.
 
     The one decision of the manual grab and the standing orders: `_record_bookings` writes it.
-    Caller holds the auction's row lock; `live` is the customer's live reservations.
+    Caller holds the auction's row lock (and the customer's, whenever it could take it); `live`
+    is the customer's live reservations.
     """
     _check_not_holder_or_canceller(user, seats)
     price = _check_auction(auction, user=user, seats=seats, now=now)
@@ -394,11 +372,8 @@ def _check_auction(auction: Auction, *, user: User, seats: selectors.Seats, now:
 
 
 def _lowest_free_seat(holders: dict[int, int], seats: int) -> int:
-    """The lowest seat number no live reservation holds; none left is `auction_sold`."""
-    for seat_no in range(1, seats + 1):
-        if seat_no not in holders:
-            return seat_no
-    raise AuctionSold(_("Someone else got this spot first."))
+    """The lowest seat number no live reservation holds (`_check_auction` saw one is free)."""
+    return next(seat_no for seat_no in range(1, seats + 1) if seat_no not in holders)
 
 
 # SQLite names no constraint, only the columns of the unique index that failed.
@@ -702,13 +677,12 @@ def watches_fire(*, auctions: list[Auction], now: datetime) -> int:
     Caller holds the row locks of `auctions` (the tick, or a grab before it serves itself).
     Watches of an auction that ends up SOLD or EXPIRED end. Returns how many watches changed.
     """
-    open_now = {
-        auction.pk: auction
-        for auction in auctions
-        if auction.status != AuctionStatus.SOLD
-        and is_grabbable(auction.status, PriceSettings.of(auction), now)
-    }
-    prices = {pk: price_at(PriceSettings.of(auction), now) for pk, auction in open_now.items()}
+    open_now: dict[int, Auction] = {}
+    prices: dict[int, Decimal] = {}
+    for auction in auctions:
+        settings_ = PriceSettings.of(auction)
+        if auction.status != AuctionStatus.SOLD and is_grabbable(auction.status, settings_, now):
+            open_now[auction.pk], prices[auction.pk] = auction, price_at(settings_, now)
     fired = lock_objects.watches_lock_reached(prices)
     lock_objects.users_try_lock({w.user_id for w in fired if w.auto_grab})
     for watch in fired:

@@ -138,6 +138,34 @@ def make_auction_dropping_in(seconds: float, *, now: datetime | None = None) -> 
     return auction, drop_at
 
 
+def make_stepping_auctions(
+    count: int, *, first_in: float, every: float, studio: Studio | None = None
+) -> dict[int, float]:
+    """`count` published auctions on 2-minute steps (500 down by 50), the first step of the i-th
+    falling `first_in + i * every` seconds from now, so each steps once in a short run; returns
+    {auction id: that instant as a timestamp}."""
+    studio = studio or StudioFactory.create()
+    now = timezone.now()
+    instants = {}
+    for i in range(count):
+        first_step = now + timedelta(seconds=first_in + i * every)
+        auction = make_auction(
+            studio=studio,
+            now=now,
+            title=f"Stepping class {i}",
+            start_price=Decimal("500.00"),
+            floor_price=Decimal("100.00"),
+            drop_amount=Decimal("50.00"),
+            drop_interval_mins=2,
+            start_time=first_step - timedelta(minutes=2),
+            end_time=first_step + timedelta(hours=1),
+            scheduled_at=first_step + timedelta(hours=2),
+        )
+        assert pricing.next_drop_at(pricing.PriceSettings.of(auction), now) == first_step
+        instants[auction.pk] = first_step.timestamp()
+    return instants
+
+
 def make_expired_auction(**overrides: Any) -> Auction:
     """Published while it was open, then closed by the tick.
 

@@ -28,9 +28,9 @@ from rest_framework_simplejwt.tokens import AccessToken
 from websockets.typing import Origin
 
 from accounts.tests.factories import StudioFactory, UserFactory
-from auctions import pricing
 from auctions.models import Auction, TickHeartbeat
 from auctions.services import auction_create
+from auctions.tests.factories import make_stepping_auctions
 from hothour.tests.processes import Processes
 from hothour.tests.processes import free_port as _free_port
 from hothour.tests.processes import wait_until as _wait_until
@@ -154,32 +154,6 @@ def scale_out(tmp_path) -> Iterator[Shape]:
         shutil.rmtree(config, ignore_errors=True)
 
 
-def _stepping_auctions(count: int, first_in: float, every: float) -> dict[int, float]:
-    """`count` ACTIVE auctions on 2-minute steps, whose first steps fall `first_in` s from now and
-    `every` s apart; their step instants as timestamps."""
-    studio = StudioFactory.create()
-    now = timezone.now()
-    instants = {}
-    for i in range(count):
-        first_step = now + timedelta(seconds=first_in + i * every)
-        auction = auction_create(
-            studio=studio,
-            publish=True,
-            now=now,
-            title=f"Scale-out class {i}",
-            start_price=Decimal("500.00"),
-            floor_price=Decimal("100.00"),
-            drop_amount=Decimal("50.00"),
-            drop_interval_mins=2,
-            start_time=first_step - timedelta(minutes=2),
-            end_time=first_step + timedelta(hours=1),
-            scheduled_at=first_step + timedelta(hours=2),
-        )
-        assert pricing.next_drop_at(pricing.PriceSettings.of(auction), now) == first_step
-        instants[auction.pk] = first_step.timestamp()
-    return instants
-
-
 class Listener:
     """One socket on /ws/auctions/: the price steps and auction updates it received."""
 
@@ -248,7 +222,7 @@ def test_the_scale_out_shape_grabs_through_nginx_and_steps_reach_both_daphnes_th
     )
     started = timezone.now()
     _wait_until(lambda: TickHeartbeat.objects.filter(last_tick_at__gt=started).exists(), 30, "beat's sweep")
-    instants = _stepping_auctions(3, first_in=12, every=12)
+    instants = make_stepping_auctions(3, first_in=12, every=12)
     first, second, third = instants
     direct = [f"ws://127.0.0.1:{port}/ws/auctions/" for port in scale_out.daphnes]
     proxied = scale_out.proxy.replace("http://", "ws://") + "/ws/auctions/"
